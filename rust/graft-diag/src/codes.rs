@@ -1,0 +1,113 @@
+//! The one table of diagnostic codes. Codes are never renumbered or reused.
+//! Blocks: 0xxx files and requests common to all stages, 1xxx plugs and
+//! patcher, 2xxx metadata, 3xxx assembler and C, 4xxx link and ELF checks,
+//! 5xxx image, 6xxx run and boot, 9xxx internal and ABI.
+//!
+//! `docs/diagnostics.md` lists the same codes; a test keeps the two in step.
+
+use std::fmt;
+
+/// A diagnostic code; prints as `GRAFTnnnn`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code(pub u16);
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GRAFT{:04}", self.0)
+    }
+}
+
+/// One row of the code table.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeInfo {
+    pub code: Code,
+    /// The constant's name in [`Code`]'s associated constants.
+    pub name: &'static str,
+    /// What the code means, in a few words.
+    pub summary: &'static str,
+}
+
+macro_rules! codes {
+    ($($name:ident = $num:literal, $summary:literal;)*) => {
+        impl Code {
+            $(#[doc = $summary] pub const $name: Code = Code($num);)*
+        }
+        /// Every code, in numeric order.
+        pub const CODES: &[CodeInfo] = &[
+            $(CodeInfo { code: Code($num), name: stringify!($name), summary: $summary },)*
+        ];
+    };
+}
+
+codes! {
+    OUTPUT_NOT_WRITABLE = 1, "an output file or its folder cannot be written";
+    INPUT_NOT_READABLE = 2, "an input file is missing or cannot be read";
+
+    ASSEMBLER_NOT_FOUND = 3001, "the assembler (nasm, yasm or clang) is not installed or not where it was said to be";
+    ASSEMBLER_ERROR = 3002, "the assembler rejected a source file (file and line given)";
+    UNKNOWN_SOURCE_KIND = 3003, "a source file's extension names no known assembler syntax";
+    C_COMPILER_NOT_FOUND = 3004, "no C compiler (clang) is installed or where it was said to be";
+    C_COMPILE_ERROR = 3005, "the C compiler rejected a source file (file and line given)";
+
+    LINKER_NOT_FOUND = 4001, "ld.lld is not installed or not where it was said to be";
+    LINK_FAILED = 4002, "ld.lld failed (for instance a bad linker script)";
+    UNDEFINED_SYMBOLS = 4003, "symbols are referenced but defined nowhere (all listed in one error)";
+    MULTIBOOT2_HEADER_MISSING = 4004, "no Multiboot2 header in the first 32 KiB of the kernel file";
+    MULTIBOOT2_HEADER_INVALID = 4005, "the Multiboot2 header is misaligned or its checksum is wrong";
+    ENTRY_SYMBOL_MISSING = 4006, "the entry symbol is not defined in the linked kernel";
+    NOT_AN_ELF = 4007, "an input or output is not a readable x86-64 ELF file";
+    LINKER_SCRIPT_NOT_FOUND = 4008, "the linker script named in the request does not exist";
+
+    GRUB_TOOL_NOT_FOUND = 5001, "grub-mkimage is not installed";
+    GRUB_PLATFORM_MISSING = 5002, "GRUB's modules for a boot platform (i386-pc or x86_64-efi) are not installed";
+    GRUB_MKIMAGE_FAILED = 5003, "grub-mkimage failed to build a boot image";
+    IMAGE_TOO_LARGE = 5004, "a file or the image exceeds what the image format can hold";
+    IMAGE_WRITE_FAILED = 5005, "the ISO image could not be laid out or written";
+
+    QEMU_NOT_FOUND = 6001, "qemu-system-x86_64 is not installed";
+    FIRMWARE_NOT_FOUND = 6002, "the UEFI firmware (OVMF) is not installed";
+    BOOT_TIMEOUT = 6003, "the kernel did not exit before the time limit";
+    QEMU_FAILED = 6004, "QEMU could not start or ended abnormally";
+
+    INTERNAL_PANIC = 9001, "an internal error (a bug in Graft): please report it with the request";
+    ABI_MISMATCH = 9002, "the native library's ABI version differs from the host's";
+    INVALID_REQUEST = 9003, "the request is not valid UTF-8 JSON of the stage's shape";
+    UNKNOWN_STAGE = 9004, "the request names a stage the library does not have";
+    NULL_POINTER = 9005, "a required pointer argument was null";
+}
+
+impl Code {
+    pub fn info(self) -> Option<&'static CodeInfo> {
+        CODES.iter().find(|c| c.code == self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sorted_and_unique() {
+        for pair in CODES.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{} then {}", pair[0].code, pair[1].code);
+        }
+    }
+
+    /// docs/diagnostics.md has one row `| GRAFTnnnn | NAME | summary |` per code.
+    #[test]
+    fn docs_table_matches_code_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/diagnostics.md");
+        let text = std::fs::read_to_string(path).expect("docs/diagnostics.md");
+        let rows: Vec<(String, String, String)> = text
+            .lines()
+            .filter(|l| l.starts_with("| GRAFT"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+                (cells[0].to_string(), cells[1].trim_matches('`').to_string(), cells[2].to_string())
+            })
+            .collect();
+        let expected: Vec<(String, String, String)> =
+            CODES.iter().map(|c| (c.code.to_string(), c.name.to_string(), c.summary.to_string())).collect();
+        assert_eq!(rows, expected, "update docs/diagnostics.md to match graft-diag's code table");
+    }
+}
