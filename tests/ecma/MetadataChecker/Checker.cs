@@ -19,7 +19,7 @@ sealed class Stats
     public int Bodies, NativeBodies, NoBody, EhClauses;
     public long IlBytes, Instructions, Tokens;
     public int Signatures, Attributes, AttributesEnumUnresolved, UserStrings, Blobs, Guids, Resources, FieldRvas, DebugEntries;
-    public int PdbCount, PdbDocuments, PdbMethods, PdbScopes, PdbImports, PdbCdis;
+    public int PdbCount, PdbDocuments, PdbMethods, PdbScopes, PdbImports, PdbImportDefinitions, PdbCdis;
     public long PdbRows, SequencePoints;
 }
 
@@ -799,6 +799,30 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
         CheckPdb(prov.GetMetadataReader(), "pdb:");
     }
 
+    void CheckImport(MetadataReader pdb, string w, ImportDefinition imp)
+    {
+        S.PdbImportDefinitions++;
+        var k = imp.Kind;
+        bool hasAlias = k is ImportDefinitionKind.ImportXmlNamespace or ImportDefinitionKind.ImportAssemblyReferenceAlias or ImportDefinitionKind.AliasAssemblyReference
+            or ImportDefinitionKind.AliasNamespace or ImportDefinitionKind.AliasAssemblyNamespace or ImportDefinitionKind.AliasType;
+        bool hasAssembly = k is ImportDefinitionKind.ImportAssemblyNamespace or ImportDefinitionKind.AliasAssemblyReference or ImportDefinitionKind.AliasAssemblyNamespace;
+        bool hasNamespace = k is ImportDefinitionKind.ImportNamespace or ImportDefinitionKind.ImportAssemblyNamespace or ImportDefinitionKind.ImportXmlNamespace
+            or ImportDefinitionKind.AliasNamespace or ImportDefinitionKind.AliasAssemblyNamespace;
+        bool hasType = k is ImportDefinitionKind.ImportType or ImportDefinitionKind.AliasType;
+        if (k < ImportDefinitionKind.ImportNamespace || k > ImportDefinitionKind.AliasType) { p.Add(w, $"import kind {(int)k} is unknown"); return; }
+        if (hasAlias) _ = pdb.GetBlobBytes(imp.Alias);
+        if (hasNamespace) _ = pdb.GetBlobBytes(imp.TargetNamespace);
+        if (hasAssembly && !imp.TargetAssembly.IsNil && MetadataTokens.GetRowNumber(imp.TargetAssembly) > _md.GetTableRowCount(TableIndex.AssemblyRef))
+            p.Add(w, $"import names AssemblyRef[{MetadataTokens.GetRowNumber(imp.TargetAssembly)}] which does not exist");
+        if (hasType)
+        {
+            var t = imp.TargetType;
+            if (t.Kind is not (HandleKind.TypeDefinition or HandleKind.TypeReference or HandleKind.TypeSpecification) || t.IsNil)
+                p.Add(w, $"type import target is a {t.Kind}");
+            else CheckRow(w, "type import target", t);
+        }
+    }
+
     void CheckPdb(MetadataReader pdb, string label)
     {
         S.PdbCount++;
@@ -895,7 +919,7 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
             {
                 var s = pdb.GetImportScope(h);
                 S.PdbImports++;
-                foreach (var imp in s.GetImports()) { _ = imp.Kind; _ = imp.TargetNamespace; _ = imp.TargetType; _ = imp.TargetAssembly; _ = imp.Alias; }
+                foreach (var imp in s.GetImports()) CheckImport(pdb, $"{label}ImportScope/{row}", imp);
             });
         }
         foreach (var h in pdb.CustomDebugInformation)

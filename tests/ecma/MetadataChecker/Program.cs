@@ -133,7 +133,7 @@ static class Program
             if (!quiet)
             {
                 var pdbText = s.PdbCount == 0 ? "" :
-                    $" pdb(s)={s.PdbCount} [rows={s.PdbRows} documents={s.PdbDocuments} methods={s.PdbMethods} sequence-points={s.SequencePoints} scopes={s.PdbScopes} imports={s.PdbImports} cdi={s.PdbCdis}]";
+                    $" pdb(s)={s.PdbCount} [rows={s.PdbRows} documents={s.PdbDocuments} methods={s.PdbMethods} sequence-points={s.SequencePoints} scopes={s.PdbScopes} imports={s.PdbImports}/{s.PdbImportDefinitions} cdi={s.PdbCdis}]";
                 stdout.WriteLine($"{inp.Path}: {(problems.Count == 0 ? "OK" : $"FAIL {problems.Count} problem(s)")} tables={s.Tables} rows={s.Rows} cells={s.Cells} " +
                     $"bodies={s.Bodies} il-bytes={s.IlBytes} instructions={s.Instructions} tokens={s.Tokens} eh={s.EhClauses} native-bodies={s.NativeBodies} bodiless={s.NoBody} " +
                     $"signatures={s.Signatures} attributes={s.Attributes} enum-args-unresolved={s.AttributesEnumUnresolved} " +
