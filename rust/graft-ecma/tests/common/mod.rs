@@ -1,0 +1,89 @@
+//! Shared test helpers: finding the installed framework, comparing two
+//! readings of an assembly.
+#![allow(dead_code)]
+
+use graft_ecma::Assembly;
+use graft_ecma::raw::tables::all_tables;
+use graft_ecma::raw::TableId;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn dotnet_available() -> bool {
+    Command::new("dotnet").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// The Microsoft.NETCore.App directory of the newest installed runtime.
+pub fn shared_framework_dir() -> Option<PathBuf> {
+    let out = Command::new("dotnet").arg("--list-runtimes").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter(|l| l.starts_with("Microsoft.NETCore.App "))
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            parts.next();
+            let ver = parts.next()?;
+            let base = parts.next()?.trim_matches(|c| c == '[' || c == ']');
+            Some(Path::new(base).join(ver))
+        })
+        .last()
+}
+
+pub fn managed_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dll"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A PE without a CLI header (native libraries shipped next to managed ones).
+pub fn is_native(bytes: &[u8]) -> bool {
+    graft_ecma::read::PeFile::parse(bytes).map(|p| p.dir(14).0 == 0).unwrap_or(true)
+}
+
+pub fn assert_same_metadata(a: &Assembly, b: &Assembly, what: &str) {
+    let (ma, mb) = (&a.metadata, &b.metadata);
+    for t in all_tables() {
+        let (ra, rb) = (ma.tables.row_count(t), mb.tables.row_count(t));
+        assert_eq!(ra, rb, "{what}: row count of {}", t.name());
+        let n = t.schema().unwrap().cols.len();
+        for r in 1..=ra {
+            for c in 0..n {
+                assert_eq!(ma.tables.get(t, r, c), mb.tables.get(t, r, c), "{what}: {} row {r} col {c}", t.name());
+            }
+        }
+    }
+    assert_eq!(ma.strings.data, mb.strings.data, "{what}: #Strings");
+    assert_eq!(ma.blobs.data, mb.blobs.data, "{what}: #Blob");
+    assert_eq!(ma.guids.data, mb.guids.data, "{what}: #GUID");
+    assert_eq!(ma.user_strings.data, mb.user_strings.data, "{what}: #US");
+}
+
+pub fn assert_same_bodies(a: &Assembly, b: &Assembly, what: &str) {
+    let n = a.metadata.tables.row_count(TableId::METHOD_DEF);
+    for r in 1..=n {
+        let ba = a.method_body(r).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let bb = b.method_body(r).unwrap_or_else(|e| panic!("{what}: {e}"));
+        match (ba, bb) {
+            (None, None) => {}
+            (Some(x), Some(y)) => {
+                assert_eq!(x.code, y.code, "{what}: body of method {r}");
+                assert_eq!(x.eh, y.eh, "{what}: EH of method {r}");
+                assert_eq!((x.max_stack, x.local_sig, x.init_locals), (y.max_stack, y.local_sig, y.init_locals));
+                for i in graft_ecma::il::Instrs::new(x.code) {
+                    i.unwrap_or_else(|e| panic!("{what}: method {r}: {e}"));
+                }
+            }
+            _ => panic!("{what}: method {r} body presence differs"),
+        }
+    }
+}
+
+pub fn first_diff(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
+}
