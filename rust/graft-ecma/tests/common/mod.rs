@@ -87,3 +87,31 @@ pub fn first_diff(a: &[u8], b: &[u8]) -> Option<usize> {
     }
     Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
 }
+
+pub mod csharp;
+
+/// Loads framework assemblies by simple name for type-forwarder resolution.
+pub struct DirResolver {
+    pub asms: std::collections::HashMap<String, graft_ecma::Assembly<'static>>,
+}
+
+impl DirResolver {
+    pub fn new(dir: &Path) -> Self {
+        let mut asms = std::collections::HashMap::new();
+        for f in managed_files(dir) {
+            let bytes: &'static [u8] = Box::leak(std::fs::read(&f).unwrap().into_boxed_slice());
+            if let Ok(a) = graft_ecma::Assembly::read(bytes) {
+                if let Some(n) = a.name() {
+                    asms.insert(n.to_ascii_lowercase(), a);
+                }
+            }
+        }
+        DirResolver { asms }
+    }
+}
+
+impl graft_ecma::edit::Resolver for DirResolver {
+    fn resolve(&self, name: &str) -> Option<&graft_ecma::Assembly<'_>> {
+        self.asms.get(&name.to_ascii_lowercase())
+    }
+}

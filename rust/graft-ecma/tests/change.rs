@@ -1,0 +1,165 @@
+//! The change API on C# compiled at test time: bodies replaced with IL from
+//! another assembly (calls, generics, strings, fields, exception handling),
+//! added members, a P/Invoke made managed; the patched assembly runs on
+//! dotnet and prints what the new code computes.
+
+mod common;
+
+use common::csharp::*;
+use common::*;
+use graft_ecma::Assembly;
+use graft_ecma::edit::{Editor, Importer, NewMethod, NewParam};
+use graft_ecma::il::NewBody;
+use graft_ecma::raw::TableId;
+use graft_ecma::write::{WriteOptions, write};
+use std::path::Path;
+
+fn method_row(a: &Assembly, ty: &str, name: &str) -> u32 {
+    let e = Editor::new(a);
+    let (ns, n) = ty.rsplit_once('.').unwrap_or(("", ty));
+    let t = e.find_type(ns, n).unwrap_or_else(|| panic!("type {ty}"));
+    e.find_method(t, name, None).unwrap_or_else(|| panic!("method {ty}.{name}"))
+}
+
+const EXPECTED_PATCHED: &str = "42\nplugged world, counter=0\n6\ncaught boom\na+b:7:1:KeyValuePair`2\n42\n50\n1.2\n";
+const EXPECTED_ORIGINAL: &str = "1\nhello world\n-1\nnone\nnone\nno native\n0\n1.2\n";
+
+/// Applies every change of the suite to Target.dll and returns the output.
+fn patch_target(target: &[u8], plugs: &[u8]) -> Vec<u8> {
+    let t = Assembly::read(target).unwrap();
+    let p = Assembly::read(plugs).unwrap();
+    let mut e = Editor::new(&t);
+    let mut imp = Importer::new(&p, None);
+    let target_type = e.find_type("", "Target").unwrap();
+
+    for name in ["Answer", "Greet", "Sum", "Catch", "Generic", "Native"] {
+        let body = p.method_body(method_row(&p, "Plugs", name)).unwrap().unwrap();
+        let nb = imp.import_body(&mut e, &body).unwrap();
+        let row = e.find_method(target_type, name, None).unwrap();
+        if name == "Native" {
+            e.make_managed(row).unwrap();
+        }
+        e.replace_body(row, nb).unwrap();
+    }
+
+    // Added members, used from a replaced body.
+    let field = e.add_field(target_type, 0x0016, "AddedField", &[0x06, 0x08]).unwrap();
+    let code = vec![0x02, 0x1F, 10, 0x5A, 0x2A]; // ldarg.0; ldc.i4.s 10; mul; ret
+    let added = e
+        .add_method(target_type, NewMethod {
+            flags: 0x0096,
+            impl_flags: 0,
+            name: "Added".into(),
+            signature: vec![0x00, 0x01, 0x08, 0x08],
+            params: vec![NewParam { flags: 0, sequence: 1, name: "x".into() }],
+            body: Some(NewBody { max_stack: 2, code, ..Default::default() }),
+        })
+        .unwrap();
+    let mut code = vec![0x1B, 0x28];
+    code.extend_from_slice(&TableId::METHOD_DEF.token(added).to_le_bytes());
+    code.push(0x80);
+    code.extend_from_slice(&TableId::FIELD.token(field).to_le_bytes());
+    code.push(0x7E);
+    code.extend_from_slice(&TableId::FIELD.token(field).to_le_bytes());
+    code.push(0x2A);
+    let uses = e.find_method(target_type, "UsesAdded", None).unwrap();
+    e.replace_body(uses, NewBody { max_stack: 2, code, ..Default::default() }).unwrap();
+    write(&e, &WriteOptions::default()).unwrap().bytes
+}
+
+#[test]
+fn patched_assembly_runs_on_dotnet() {
+    let Some(fx) = fixture() else { return };
+    let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
+    let plugs = std::fs::read(&fx.plugs_dll).unwrap();
+
+    let run_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("change-run");
+    let _ = std::fs::remove_dir_all(&run_dir);
+    copy_dir(&fx.target_out, &run_dir);
+    let (ok, out, err) = run_dll(Path::new("dotnet"), &run_dir.join("Target.dll"));
+    assert!(ok, "original program failed: {err}");
+    assert_eq!(out, EXPECTED_ORIGINAL);
+
+    let patched = patch_target(&target, &plugs);
+    std::fs::write(run_dir.join("Target.dll"), &patched).unwrap();
+    let (ok, out, err) = run_dll(Path::new("dotnet"), &run_dir.join("Target.dll"));
+    assert!(ok, "patched program failed: {err}\nstdout: {out}");
+    assert_eq!(out, EXPECTED_PATCHED);
+
+    // Read back: tables consistent, the new members where they belong.
+    let b = Assembly::read(&patched).unwrap();
+    let e = Editor::new(&b);
+    let tt = e.find_type("", "Target").unwrap();
+    assert!(e.find_method(tt, "Added", Some(&[0x00, 0x01, 0x08, 0x08])).is_some());
+    assert!(e.find_field(tt, "AddedField", None).is_some());
+    let pt = e.find_type("", "Program").unwrap();
+    let main = e.find_method(pt, "Main", None).unwrap();
+    assert_eq!(b.cli.entry_point, TableId::METHOD_DEF.token(main), "entry point follows the moved Main");
+    assert_eq!(b.metadata.tables.row_count(TableId::IMPL_MAP), 0, "the P/Invoke's ImplMap row is gone");
+    for r in 1..=b.metadata.tables.row_count(TableId::METHOD_DEF) {
+        if let Some(body) = b.method_body(r).unwrap() {
+            for i in graft_ecma::il::Instrs::new(body.code) {
+                i.unwrap();
+            }
+        }
+    }
+    if let Some((ok, text)) = metadata_check(&run_dir.join("Target.dll")) {
+        assert!(ok, "MetadataChecker rejected the patched assembly:\n{text}");
+    }
+}
+
+#[test]
+fn importing_reuses_existing_rows() {
+    let Some(fx) = fixture() else { return };
+    let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
+    let plugs = std::fs::read(&fx.plugs_dll).unwrap();
+    let t = Assembly::read(&target).unwrap();
+    let p = Assembly::read(&plugs).unwrap();
+    let mut e = Editor::new(&t);
+    let mut imp = Importer::new(&p, None);
+    let body = p.method_body(method_row(&p, "Plugs", "Greet")).unwrap().unwrap();
+    imp.import_body(&mut e, &body).unwrap();
+    let (refs, asm_refs) = (e.rows(TableId::TYPE_REF), e.rows(TableId::ASSEMBLY_REF));
+    // A second importer over the same body must find every row it needs.
+    let mut imp2 = Importer::new(&p, None);
+    imp2.import_body(&mut e, &body).unwrap();
+    assert_eq!(e.rows(TableId::TYPE_REF), refs);
+    assert_eq!(e.rows(TableId::ASSEMBLY_REF), asm_refs);
+    // Target's own type is a TypeDef, not a reference to itself.
+    let names: Vec<String> = (1..=e.rows(TableId::TYPE_REF)).map(|r| e.string(e.get(TableId::TYPE_REF, r, 1)).unwrap().to_string()).collect();
+    assert!(!names.contains(&"Target".to_string()), "Target must resolve to its TypeDef: {names:?}");
+}
+
+/// Plugs CoreLib itself: the plug body reaches CoreLib types through the
+/// System.Runtime facade, so importing must follow its forwarders; CoreLib
+/// is ReadyToRun, so the rewrite must drop native code cleanly.
+#[test]
+fn patched_corelib_runs_a_program() {
+    let Some(fx) = fixture() else { return };
+    let Some(fw) = shared_framework_dir() else { return };
+    let plugs = std::fs::read(&fx.plugs_dll).unwrap();
+    let resolver = DirResolver::new(&fw);
+    let dotnet = dotnet_root_copy("patched-corelib", &|path, bytes| {
+        if path.file_name()? != "System.Private.CoreLib.dll" {
+            return None;
+        }
+        let t = Assembly::read(bytes).unwrap();
+        let p = Assembly::read(&plugs).unwrap();
+        let mut e = Editor::new(&t);
+        let mut imp = Importer::new(&p, Some(&resolver));
+        let body = p.method_body(method_row(&p, "Plugs", "VersionToString")).unwrap().unwrap();
+        let nb = imp.import_body(&mut e, &body).unwrap();
+        let vt = e.find_type("System", "Version").unwrap();
+        let row = e.find_method(vt, "ToString", Some(&[0x20, 0x00, 0x0E])).unwrap();
+        e.replace_body(row, nb).unwrap();
+        assert_eq!(e.rows(TableId::ASSEMBLY_REF), t.metadata.tables.row_count(TableId::ASSEMBLY_REF), "no reference to a facade was added");
+        let w = write(&e, &WriteOptions::default()).unwrap();
+        assert!(w.dropped_ready_to_run && w.cleared_strong_name);
+        let back = Assembly::read(&w.bytes).unwrap();
+        assert!(back.ready_to_run().is_none());
+        Some(w.bytes)
+    });
+    let (ok, out, err) = run_dll(&dotnet, &fx.target_out.join("Target.dll"));
+    assert!(ok, "program on patched CoreLib failed: {err}");
+    assert_eq!(out, EXPECTED_ORIGINAL.replace("\n1.2\n", "\npatched 1.2\n"));
+}
