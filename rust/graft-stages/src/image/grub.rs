@@ -1,0 +1,349 @@
+//! GRUB's two boot images, built with the host's `grub-mkimage`, and the
+//! menu config the ISO carries.
+//!
+//! Each image embeds the modules it needs and an early config that finds
+//! the ISO's file system by `/boot/kernel.elf` and reads `/boot/grub/grub.cfg`.
+//! Neither depends on the kernel or the command line, so they are cached in
+//! `cache_dir` under a hash of everything `grub-mkimage` reads: the tool
+//! itself, the platform's module files, the module list and the early config.
+//! `grub-mkimage` is deterministic (same inputs, same bytes), so a cached
+//! image equals a fresh one.
+
+use super::{hex, shown, Error, Result, CONFIG_PATH, KERNEL_PATH};
+use crate::tool::ToolSpec;
+use graft_diag::Session;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const DEFAULT_GRUB_DIR: &str = "/usr/lib/grub";
+
+/// `-p`: where GRUB looks for modules and its config on the ISO.
+const PREFIX: &str = "/boot/grub";
+
+/// Bump when the way images are built changes, to retire old cache entries.
+const CACHE_VERSION: &str = "graft-image-grub-1";
+
+/// The embedded config: find the ISO (on a CD, or on the whole disk when
+/// the image was written raw) and hand over to its grub.cfg.
+fn early_config() -> String {
+    format!(
+        "search --no-floppy --file --set=root {KERNEL_PATH}\n\
+         set prefix=($root){PREFIX}\n\
+         configfile ($root){CONFIG_PATH}\n"
+    )
+}
+
+/// `/boot/grub/grub.cfg`: one menu entry, booted after `timeout` seconds.
+pub(super) fn menu_config(command_line: &str, timeout: u32) -> String {
+    let mut args = String::new();
+    for word in command_line.split_whitespace() {
+        args.push(' ');
+        args.push_str(&quote(word));
+    }
+    format!(
+        "set timeout={timeout}\n\
+         set default=0\n\
+         menuentry \"Graft kernel\" {{\n\
+         \x20   multiboot2 {KERNEL_PATH}{args}\n\
+         \x20   boot\n\
+         }}\n"
+    )
+}
+
+/// A word as GRUB's shell reads it back unchanged: bare when it holds only
+/// safe characters, else in single quotes (no escapes inside them; a quote
+/// itself is closed, escaped and reopened).
+fn quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c);
+    if word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The two GRUB platforms an image carries.
+#[derive(Clone, Copy, Debug)]
+enum Platform {
+    Bios,
+    Efi,
+}
+
+impl Platform {
+    /// The folder under the GRUB directory.
+    fn dir(self) -> &'static str {
+        match self {
+            Platform::Bios => "i386-pc",
+            Platform::Efi => "x86_64-efi",
+        }
+    }
+
+    /// `grub-mkimage -O`.
+    fn format(self) -> &'static str {
+        match self {
+            Platform::Bios => "i386-pc-eltorito",
+            Platform::Efi => "x86_64-efi",
+        }
+    }
+
+    /// The Debian/Ubuntu package holding the platform's files.
+    fn package(self) -> &'static str {
+        match self {
+            Platform::Bios => "grub-pc-bin",
+            Platform::Efi => "grub-efi-amd64-bin",
+        }
+    }
+
+    /// The modules embedded in the image (their dependencies come along).
+    /// `normal` runs grub.cfg's menu, `configfile` loads it, `search` finds
+    /// the ISO, the partition maps let GRUB look past the MBR on a raw disk.
+    fn modules(self) -> &'static [&'static str] {
+        match self {
+            Platform::Bios => &[
+                "biosdisk", "part_msdos", "part_gpt", "iso9660", "search", "configfile", "normal", "multiboot2",
+            ],
+            Platform::Efi => &["part_msdos", "part_gpt", "iso9660", "search", "configfile", "normal", "multiboot2"],
+        }
+    }
+
+    /// Files `grub-mkimage` reads besides modules; for BIOS also the MBR code.
+    fn images(self) -> &'static [&'static str] {
+        match self {
+            Platform::Bios => &["kernel.img", "cdboot.img", "diskboot.img", "lzma_decompress.img", "boot_hybrid.img"],
+            Platform::Efi => &["kernel.img"],
+        }
+    }
+}
+
+/// The host's GRUB: the tool and the folder with the platforms' files.
+pub(super) struct Host {
+    mkimage: PathBuf,
+    dir: PathBuf,
+}
+
+impl Host {
+    /// Finds `grub-mkimage` and checks that both platform folders exist.
+    pub(super) fn find(mkimage: Option<&Path>, dir: Option<&Path>) -> Result<Host> {
+        let spec = ToolSpec {
+            role: "grub-mkimage",
+            names: &["grub-mkimage", "grub2-mkimage"],
+            packages: "grub-common grub-pc-bin grub-efi-amd64-bin",
+            setting: "grub_mkimage",
+        };
+        let mkimage = spec.find(mkimage).map_err(Error::GrubToolNotFound)?;
+        let dir = dir.map_or_else(|| PathBuf::from(DEFAULT_GRUB_DIR), Path::to_path_buf);
+        for platform in [Platform::Bios, Platform::Efi] {
+            let folder = dir.join(platform.dir());
+            if !folder.is_dir() {
+                return Err(missing(platform, folder));
+            }
+        }
+        Ok(Host { mkimage, dir })
+    }
+}
+
+fn missing(platform: Platform, path: PathBuf) -> Error {
+    Error::GrubPlatformMissing { platform: platform.dir(), package: platform.package(), missing: path }
+}
+
+/// The images an ISO needs.
+pub(super) struct Images {
+    /// `i386-pc-eltorito`: cdboot (2048 bytes), diskboot (512), the core.
+    pub bios: Vec<u8>,
+    /// `BOOTX64.EFI`.
+    pub efi: Vec<u8>,
+    /// GRUB's MBR code for raw-disk BIOS boot (`boot_hybrid.img`).
+    pub boot_hybrid: Vec<u8>,
+    /// Both images came from the cache.
+    pub cached: bool,
+}
+
+/// Builds both images, or takes them from `cache_dir`.
+pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>) -> Result<Images> {
+    let config = early_config();
+    let tool = std::fs::read(&host.mkimage).map_err(|e| {
+        Error::GrubToolNotFound(format!("cannot read grub-mkimage at {}: {e}", shown(&host.mkimage)))
+    })?;
+    let bios = Job::new(host, Platform::Bios, &tool, &config)?;
+    let efi = Job::new(host, Platform::Efi, &tool, &config)?;
+    let boot_hybrid = bios.files.iter().find(|(name, _)| name == "boot_hybrid.img").map(|(_, b)| b.clone());
+    let boot_hybrid = boot_hybrid.expect("boot_hybrid.img is among the BIOS files");
+
+    let cached_bios = cache_dir.and_then(|d| bios.cached(d));
+    let cached_efi = cache_dir.and_then(|d| efi.cached(d));
+    let cached = cached_bios.is_some() && cached_efi.is_some();
+
+    // What is not cached is built, both platforms at once.
+    let scratch = tempfile::tempdir().map_err(|e| Error::GrubMkimageFailed(format!("cannot make a temporary folder: {e}")))?;
+    let config_path = scratch.path().join("early.cfg");
+    if !cached {
+        std::fs::write(&config_path, &config)
+            .map_err(|e| Error::GrubMkimageFailed(format!("cannot write {}: {e}", shown(&config_path))))?;
+    }
+    let (bios_image, efi_image) = std::thread::scope(|s| {
+        let b = s.spawn(|| match cached_bios {
+            Some(image) => Ok(image),
+            None => bios.run(host, &config_path, scratch.path(), session),
+        });
+        let e = match cached_efi {
+            Some(image) => Ok(image),
+            None => efi.run(host, &config_path, scratch.path(), session),
+        };
+        (b.join().expect("grub-mkimage thread"), e)
+    });
+    let (bios_image, efi_image) = (bios_image?, efi_image?);
+
+    if let Some(dir) = cache_dir.filter(|_| !cached) {
+        // A cache that cannot be written only costs time next run.
+        for (job, image) in [(&bios, &bios_image), (&efi, &efi_image)] {
+            let path = job.cache_path(dir);
+            if !path.is_file() {
+                if let Err(e) = graft_diag::write_atomic(&path, |f| std::io::Write::write_all(f, image)) {
+                    session.debug(&format!("image: cannot store {} in the cache: {e}", shown(&path)));
+                }
+            }
+        }
+    }
+    Ok(Images { bios: bios_image, efi: efi_image, boot_hybrid, cached })
+}
+
+/// One `grub-mkimage` run: its arguments and the files it reads.
+struct Job {
+    platform: Platform,
+    modules: Vec<String>,
+    /// Every file the run reads from the platform folder, by name, sorted.
+    files: Vec<(String, Vec<u8>)>,
+    key: String,
+}
+
+impl Job {
+    fn new(host: &Host, platform: Platform, tool: &[u8], config: &str) -> Result<Job> {
+        let folder = host.dir.join(platform.dir());
+        let read = |name: &str| {
+            let path = folder.join(name);
+            std::fs::read(&path).map_err(|_| missing(platform, path))
+        };
+        let moddep = read("moddep.lst")?;
+        let modules: Vec<String> = platform.modules().iter().map(|m| m.to_string()).collect();
+        let mut names: BTreeSet<String> = platform.images().iter().map(|n| n.to_string()).collect();
+        names.insert("moddep.lst".to_string());
+        for module in closure(&modules, &String::from_utf8_lossy(&moddep)) {
+            names.insert(format!("{module}.mod"));
+        }
+        let mut files = Vec::with_capacity(names.len());
+        for name in names {
+            let bytes = if name == "moddep.lst" { moddep.clone() } else { read(&name)? };
+            files.push((name, bytes));
+        }
+
+        let mut hash = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        field(CACHE_VERSION.as_bytes());
+        field(tool);
+        field(platform.format().as_bytes());
+        field(PREFIX.as_bytes());
+        field(config.as_bytes());
+        for module in &modules {
+            field(module.as_bytes());
+        }
+        for (name, bytes) in &files {
+            field(name.as_bytes());
+            field(bytes);
+        }
+        let key = hex(&hash.finalize()[..16]);
+        Ok(Job { platform, modules, files, key })
+    }
+
+    fn cache_path(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("grub-{}-{}.img", self.platform.dir(), self.key))
+    }
+
+    fn cached(&self, dir: &Path) -> Option<Vec<u8>> {
+        std::fs::read(self.cache_path(dir)).ok().filter(|b| !b.is_empty())
+    }
+
+    fn run(&self, host: &Host, config: &Path, scratch: &Path, session: &Session<'_>) -> Result<Vec<u8>> {
+        let out = scratch.join(format!("{}.img", self.platform.dir()));
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "-d".into(),
+            host.dir.join(self.platform.dir()).into(),
+            "-O".into(),
+            self.platform.format().into(),
+            "-o".into(),
+            out.clone().into(),
+            "-p".into(),
+            PREFIX.into(),
+            "-c".into(),
+            config.into(),
+        ];
+        args.extend(self.modules.iter().map(Into::into));
+        session.debug(&crate::tool::describe(&host.mkimage, &args));
+        let result = crate::tool::run(&host.mkimage, &args).map_err(Error::GrubMkimageFailed)?;
+        if !result.status.success() {
+            return Err(Error::GrubMkimageFailed(format!(
+                "grub-mkimage -O {} failed ({}): {}; check the GRUB installation in {}",
+                self.platform.format(),
+                result.status,
+                String::from_utf8_lossy(&result.stderr).trim(),
+                shown(&host.dir)
+            )));
+        }
+        let image = std::fs::read(&out)
+            .map_err(|e| Error::GrubMkimageFailed(format!("grub-mkimage wrote no {}: {e}", shown(&out))))?;
+        if matches!(self.platform, Platform::Bios) && image.len() < super::hybrid::CORE_OFFSET + 512 {
+            return Err(Error::GrubMkimageFailed(format!(
+                "grub-mkimage -O {} made an image of only {} bytes",
+                self.platform.format(),
+                image.len()
+            )));
+        }
+        Ok(image)
+    }
+}
+
+/// `modules` and everything they depend on, by `moddep.lst` ("name: dep dep").
+fn closure(modules: &[String], moddep: &str) -> BTreeSet<String> {
+    let deps: std::collections::HashMap<&str, Vec<&str>> = moddep
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, deps)| (name.trim(), deps.split_whitespace().collect()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<&str> = modules.iter().map(String::as_str).collect();
+    while let Some(module) = todo.pop() {
+        if seen.insert(module.to_string()) {
+            todo.extend(deps.get(module).into_iter().flatten().copied());
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_quoted_for_grub() {
+        assert_eq!(quote("console=ttyS0"), "console=ttyS0");
+        assert_eq!(quote("a$b"), "'a$b'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn menu_config_passes_the_command_line() {
+        let cfg = menu_config("  graft.test=1   x;y ", 3);
+        assert!(cfg.starts_with("set timeout=3\n"), "{cfg}");
+        assert!(cfg.contains("multiboot2 /boot/kernel.elf graft.test=1 'x;y'\n"), "{cfg}");
+    }
+
+    #[test]
+    fn closure_follows_dependencies() {
+        let moddep = "a: b c\nb: d\nc:\nd:\ne: a\n";
+        let all: Vec<String> = closure(&["a".to_string()], moddep).into_iter().collect();
+        assert_eq!(all, ["a", "b", "c", "d"]);
+    }
+}
