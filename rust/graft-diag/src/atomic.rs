@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use tempfile::{NamedTempFile, TempPath};
+use tempfile::TempPath;
 
 /// A temporary file beside `final_path` that becomes `final_path` on
 /// [`commit`](Self::commit) and disappears if dropped uncommitted. External

@@ -68,6 +68,7 @@ codes! {
     FIRMWARE_NOT_FOUND = 6002, "the UEFI firmware (OVMF) is not installed";
     BOOT_TIMEOUT = 6003, "the kernel did not exit before the time limit";
     QEMU_FAILED = 6004, "QEMU could not start or ended abnormally";
+    KERNEL_RESET = 6005, "the machine reset without writing an exit code (a triple fault?)";
 
     INTERNAL_PANIC = 9001, "an internal error (a bug in Graft): please report it with the request";
     ABI_MISMATCH = 9002, "the native library's ABI version differs from the host's";

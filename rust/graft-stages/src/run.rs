@@ -1,0 +1,272 @@
+//! Stage `run`: boots an image in QEMU under software emulation and reports
+//! what the kernel said on COM1 and the code it wrote to the isa-debug-exit
+//! port (0xf4). QEMU then exits with `(code << 1) | 1`; a triple fault or
+//! reset exits 0 (`-no-reboot`), and a hang runs into the time limit: so a
+//! boot is judged by its serial text AND its exit code, never one alone.
+//!
+//! Codes: GRAFT6001 QEMU missing, 6002 firmware missing, 6003 time limit,
+//! 6004 QEMU failed to start or stopped abnormally, 6005 reset without exit code.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use graft_diag::{Code, Diagnostic, Session, StageResult};
+use serde::{Deserialize, Serialize};
+use wait_timeout::ChildExt;
+
+use crate::tool::ToolSpec;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Firmware {
+    /// SeaBIOS, QEMU's default.
+    #[default]
+    Bios,
+    /// OVMF (EDK II): the image boots through its EFI system partition.
+    Uefi,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Media {
+    /// The image as a CD-ROM (El Torito).
+    #[default]
+    Cdrom,
+    /// The image written raw to a hard disk, as on a USB stick.
+    Disk,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub image: PathBuf,
+    #[serde(default)]
+    pub firmware: Firmware,
+    #[serde(default)]
+    pub media: Media,
+    /// Seconds before QEMU is stopped.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: f64,
+    /// qemu-system-x86_64 path or name; else found on PATH.
+    #[serde(default)]
+    pub qemu: Option<PathBuf>,
+    /// OVMF code image for UEFI boots; else the usual install places.
+    #[serde(default)]
+    pub ovmf: Option<PathBuf>,
+    #[serde(default = "default_memory")]
+    pub memory_mib: u32,
+    /// Copy the serial output to this process's stdout as it arrives
+    /// (`graft run` shows it live; hosts that capture leave it off).
+    #[serde(default)]
+    pub echo_serial: bool,
+    /// More QEMU arguments, appended last.
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+}
+
+fn default_timeout() -> f64 {
+    60.0
+}
+
+fn default_memory() -> u32 {
+    256
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Output {
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// The code the kernel wrote to port 0xf4, when it did.
+    pub kernel_exit_code: Option<u32>,
+    /// QEMU's own exit status, when it exited by itself.
+    pub qemu_status: Option<i32>,
+    /// Everything the kernel wrote to COM1 (lossy UTF-8).
+    pub serial: String,
+    /// Milliseconds from QEMU's start to the first serial byte.
+    pub first_serial_ms: Option<u64>,
+    pub duration_ms: u64,
+    /// The QEMU command line, as one would retype it.
+    pub command: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The kernel wrote an exit code to the isa-debug-exit port.
+    Exited,
+    /// QEMU stopped with status 0: a reset or triple fault (`-no-reboot`).
+    Reset,
+    /// The time limit passed; QEMU was killed.
+    TimedOut,
+}
+
+const QEMU: ToolSpec = ToolSpec {
+    role: "QEMU (qemu-system-x86_64)",
+    names: &["qemu-system-x86_64"],
+    packages: "qemu-system-x86",
+    setting: "the qemu path (graft run --qemu, MSBuild property GraftQemu)",
+};
+
+/// (code image, variables template) pairs, most common first.
+const OVMF_PLACES: &[(&str, Option<&str>)] = &[
+    ("/usr/share/OVMF/OVMF_CODE_4M.fd", Some("/usr/share/OVMF/OVMF_VARS_4M.fd")),
+    ("/usr/share/OVMF/OVMF_CODE.fd", Some("/usr/share/OVMF/OVMF_VARS.fd")),
+    ("/usr/share/edk2/x64/OVMF_CODE.4m.fd", Some("/usr/share/edk2/x64/OVMF_VARS.4m.fd")),
+    ("/usr/share/edk2/ovmf/OVMF_CODE.fd", Some("/usr/share/edk2/ovmf/OVMF_VARS.fd")),
+    ("/usr/share/ovmf/OVMF.fd", None),
+    ("/usr/share/qemu/OVMF.fd", None),
+];
+
+pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
+    let qemu = QEMU.find(request.qemu.as_deref()).map_err(|m| session.error(Code::QEMU_NOT_FOUND, m))?;
+    if !request.image.is_file() {
+        return Err(session.fail(
+            Diagnostic::error(Code::INPUT_NOT_READABLE, format!("image '{}' not found; build it first (graft image)", request.image.display()))
+                .at(&request.image, None, None),
+        ));
+    }
+    // Firmware variables are written by OVMF: each run gets a fresh copy.
+    let scratch = tempfile::tempdir().map_err(|e| session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot make a temporary folder: {e}")))?;
+    let mut args = base_args(request);
+    if request.firmware == Firmware::Uefi {
+        args.extend(firmware_args(request.ovmf.as_deref(), scratch.path()).map_err(|m| session.error(Code::FIRMWARE_NOT_FOUND, m))?);
+    }
+    args.extend(request.extra_args.iter().cloned());
+    let command = crate::tool::describe(&qemu, &args);
+    session.progress(&format!("booting {} ({:?}, {:?})", request.image.display(), request.firmware, request.media));
+    session.debug(&command);
+    boot(&qemu, &args, request, command, session)
+}
+
+fn base_args(request: &Request) -> Vec<String> {
+    let image = request.image.display().to_string();
+    let mut args: Vec<String> = [
+        "-accel", "tcg", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]
+    .map(String::from)
+    .into();
+    args.extend(["-m".into(), request.memory_mib.to_string()]);
+    match request.media {
+        // Read-only media: the image file is never changed by a boot.
+        Media::Cdrom => args.extend(["-drive".into(), format!("file={image},media=cdrom,format=raw,readonly=on")]),
+        Media::Disk => args.extend(["-drive".into(), format!("file={image},format=raw,if=ide,snapshot=on")]),
+    }
+    args
+}
+
+fn firmware_args(explicit: Option<&Path>, scratch: &Path) -> Result<Vec<String>, String> {
+    let (code, vars) = match explicit {
+        Some(p) if p.is_file() => (p.to_path_buf(), None),
+        Some(p) => return Err(format!("UEFI firmware '{}' not found; install OVMF (Debian/Ubuntu: apt-get install ovmf) or correct the ovmf path", p.display())),
+        None => OVMF_PLACES
+            .iter()
+            .find(|(code, _)| Path::new(code).is_file())
+            .map(|(code, vars)| (PathBuf::from(code), vars.map(PathBuf::from).filter(|v| v.is_file())))
+            .ok_or_else(|| "UEFI firmware (OVMF) not found; install it (Debian/Ubuntu: apt-get install ovmf) or set the ovmf path (graft run --ovmf)".to_string())?,
+    };
+    Ok(match vars {
+        Some(vars) => {
+            let copy = scratch.join("OVMF_VARS.fd");
+            std::fs::copy(&vars, &copy).map_err(|e| format!("cannot copy {}: {e}", vars.display()))?;
+            vec![
+                "-drive".into(),
+                format!("if=pflash,format=raw,unit=0,readonly=on,file={}", code.display()),
+                "-drive".into(),
+                format!("if=pflash,format=raw,unit=1,file={}", copy.display()),
+            ]
+        }
+        None => vec!["-bios".into(), code.display().to_string()],
+    })
+}
+
+fn boot(qemu: &Path, args: &[String], request: &Request, command: String, session: &mut Session<'_>) -> StageResult<Output> {
+    let started = Instant::now();
+    let mut child = Command::new(qemu)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| session.error(Code::QEMU_FAILED, format!("cannot start {}: {e}", qemu.display())))?;
+
+    let echo = request.echo_serial;
+    let mut stdout = child.stdout.take().expect("piped");
+    let serial_reader = std::thread::spawn(move || {
+        let mut serial = Vec::new();
+        let mut first = None;
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            first.get_or_insert_with(|| started.elapsed());
+            if echo {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&chunk[..n]).and_then(|_| out.flush());
+            }
+            serial.extend_from_slice(&chunk[..n]);
+        }
+        (serial, first)
+    });
+    let mut stderr = child.stderr.take().expect("piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+
+    let limit = Duration::from_secs_f64(request.timeout_secs.max(0.0));
+    let status = match child.wait_timeout(limit) {
+        Ok(Some(status)) => Some(status),
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+        Err(e) => return Err(session.error(Code::QEMU_FAILED, format!("lost track of QEMU: {e}"))),
+    };
+    let duration = started.elapsed();
+    let (serial, first) = serial_reader.join().unwrap_or_default();
+    let qemu_stderr = stderr_reader.join().unwrap_or_default();
+    let serial = String::from_utf8_lossy(&serial).into_owned();
+    let qemu_status = status.and_then(|s| s.code());
+
+    let (outcome, kernel_exit_code) = match (status, qemu_status) {
+        (None, _) => (Outcome::TimedOut, None),
+        (Some(_), Some(0)) => (Outcome::Reset, None),
+        // QEMU itself fails with status 1 too; it then says why on stderr.
+        (Some(_), Some(1)) if qemu_stderr.contains("qemu-system") => {
+            return Err(session.error(Code::QEMU_FAILED, format!("QEMU failed: {}", qemu_stderr.trim())));
+        }
+        (Some(_), Some(code)) if code & 1 == 1 => (Outcome::Exited, Some((code as u32) >> 1)),
+        (Some(s), _) => {
+            return Err(session.error(Code::QEMU_FAILED, format!("QEMU stopped abnormally ({s}): {}", qemu_stderr.trim())));
+        }
+    };
+    let output = Output {
+        outcome,
+        kernel_exit_code,
+        qemu_status,
+        serial,
+        first_serial_ms: first.map(|d| d.as_millis() as u64),
+        duration_ms: duration.as_millis() as u64,
+        command,
+    };
+    match outcome {
+        Outcome::Exited => session.progress(&format!("kernel exited with code {} after {} ms", kernel_exit_code.unwrap_or(0), output.duration_ms)),
+        // Not stage errors: the boot ran and its result is reported; the
+        // caller decides what a reset or a hang means for it.
+        Outcome::Reset => session.report(Diagnostic::warning(
+            Code::KERNEL_RESET,
+            "the machine reset without an exit code (a triple fault?); rerun QEMU with '-d int,cpu_reset' to see the last exception",
+        )),
+        Outcome::TimedOut => session.report(Diagnostic::warning(
+            Code::BOOT_TIMEOUT,
+            format!("the kernel did not exit within {} s; raise the time limit or look for a hang", request.timeout_secs),
+        )),
+    }
+    Ok(output)
+}
