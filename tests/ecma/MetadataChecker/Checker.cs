@@ -18,7 +18,7 @@ sealed class Stats
     public long Rows, Cells;
     public int Bodies, NativeBodies, NoBody, EhClauses;
     public long IlBytes, Instructions, Tokens;
-    public int Signatures, Attributes, AttributesEnumUnresolved, UserStrings, Blobs, Guids, Resources, FieldRvas, DebugEntries;
+    public int FieldStandAloneSigs, Signatures, Attributes, AttributesEnumUnresolved, UserStrings, Blobs, Guids, Resources, FieldRvas, DebugEntries;
     public int PdbCount, PdbDocuments, PdbMethods, PdbScopes, PdbImports, PdbImportDefinitions, PdbCdis;
     public long PdbRows, SequencePoints;
 }
@@ -162,7 +162,8 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
                                 int n = raw.RefRows(col.Target);
                                 if (col.IsList)
                                 {
-                                    if (v == 0 || v > (uint)n + 1) p.Add($"{tname}/{row}", $"{col.Name}: list start {v} outside {Schema.TableName(col.Target)} 1..{n + 1}");
+                                    // 0 is accepted only for an empty target table (the F# compiler writes it, readers take it as empty)
+                                    if (v == 0 ? n != 0 : v > (uint)n + 1) p.Add($"{tname}/{row}", $"{col.Name}: list start {v} outside {Schema.TableName(col.Target)} 1..{n + 1}");
                                     else if (v < prevList[c]) p.Add($"{tname}/{row}", $"{col.Name}: list start {v} is before the previous row's {prevList[c]}");
                                     prevList[c] = v;
                                 }
@@ -294,7 +295,8 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
         for (int i = 1; i <= Count(TableIndex.StandAloneSig); i++)
         {
             int row = i;
-            Row("StandAloneSig", row, () => _ = md.GetStandaloneSignature(MetadataTokens.StandaloneSignatureHandle(row)).GetKind());
+            // not GetKind(): it throws for the field signatures that F# and older compilers put in this table
+            Row("StandAloneSig", row, () => _ = md.GetBlobReader(md.GetStandaloneSignature(MetadataTokens.StandaloneSignatureHandle(row)).Signature).ReadSignatureHeader());
         }
         foreach (var h in md.EventDefinitions)
             Row("Event", MetadataTokens.GetRowNumber(h), () => { var e = md.GetEventDefinition(h); _ = md.GetString(e.Name); _ = e.Type; var a = e.GetAccessors(); foreach (var o in a.Others) _ = o; });
@@ -323,11 +325,12 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
             Row("Assembly", 1, () =>
             {
                 var a = md.GetAssemblyDefinition();
-                _ = a.GetAssemblyName(); _ = md.GetBlobBytes(a.PublicKey); _ = md.GetString(a.Culture);
+                // not GetAssemblyName(): it builds a CultureInfo, which is not a metadata read
+                _ = md.GetString(a.Name); _ = a.Version; _ = a.Flags; _ = a.HashAlgorithm; _ = md.GetBlobBytes(a.PublicKey); _ = md.GetString(a.Culture);
                 foreach (var x in a.GetDeclarativeSecurityAttributes()) _ = x;
             });
         foreach (var h in md.AssemblyReferences)
-            Row("AssemblyRef", MetadataTokens.GetRowNumber(h), () => { var a = md.GetAssemblyReference(h); _ = a.GetAssemblyName(); _ = md.GetBlobBytes(a.HashValue); });
+            Row("AssemblyRef", MetadataTokens.GetRowNumber(h), () => { var a = md.GetAssemblyReference(h); _ = md.GetString(a.Name); _ = md.GetString(a.Culture); _ = a.Version; _ = a.Flags; _ = md.GetBlobBytes(a.PublicKeyOrToken); _ = md.GetBlobBytes(a.HashValue); });
         foreach (var h in md.AssemblyFiles)
             Row("File", MetadataTokens.GetRowNumber(h), () => { var f = md.GetAssemblyFile(h); _ = md.GetString(f.Name); _ = md.GetBlobBytes(f.HashValue); });
         foreach (var h in md.ExportedTypes)
@@ -488,7 +491,7 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
                 var hdr = br.ReadSignatureHeader(); br.Reset();
                 if (hdr.Kind == SignatureKind.LocalVariables) { dec.DecodeLocalSignature(ref br); _standAloneKind[row] = 2; }
                 else if (hdr.Kind == SignatureKind.Method) { dec.DecodeMethodSignature(ref br); _standAloneKind[row] = 1; }
-                else if (hdr.Kind == SignatureKind.Field) { dec.DecodeFieldSignature(ref br); _standAloneKind[row] = 3; } // C++/CLI emits these
+                else if (hdr.Kind == SignatureKind.Field) { dec.DecodeFieldSignature(ref br); _standAloneKind[row] = 3; S.FieldStandAloneSigs++; } // F#, C++/CLI and older compilers emit these
                 else { p.Add(w, $"signature kind {hdr.Kind}, expected LocalVariables or Method"); return; }
                 S.Signatures++; NoTrailing(ref br, w);
             });

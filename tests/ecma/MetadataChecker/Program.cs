@@ -136,7 +136,7 @@ static class Program
                     $" pdb(s)={s.PdbCount} [rows={s.PdbRows} documents={s.PdbDocuments} methods={s.PdbMethods} sequence-points={s.SequencePoints} scopes={s.PdbScopes} imports={s.PdbImports}/{s.PdbImportDefinitions} cdi={s.PdbCdis}]";
                 stdout.WriteLine($"{inp.Path}: {(problems.Count == 0 ? "OK" : $"FAIL {problems.Count} problem(s)")} tables={s.Tables} rows={s.Rows} cells={s.Cells} " +
                     $"bodies={s.Bodies} il-bytes={s.IlBytes} instructions={s.Instructions} tokens={s.Tokens} eh={s.EhClauses} native-bodies={s.NativeBodies} bodiless={s.NoBody} " +
-                    $"signatures={s.Signatures} attributes={s.Attributes} enum-args-unresolved={s.AttributesEnumUnresolved} " +
+                    $"signatures={s.Signatures} field-standalone-sigs={s.FieldStandAloneSigs} attributes={s.Attributes} enum-args-unresolved={s.AttributesEnumUnresolved} " +
                     $"user-strings={s.UserStrings} blobs={s.Blobs} guids={s.Guids} resources={s.Resources} rva-fields={s.FieldRvas} debug-entries={s.DebugEntries}{pdbText} " +
                     $"time={sw.ElapsedMilliseconds}ms");
             }
