@@ -7,8 +7,8 @@
 ;      script), checks that the CPU has long mode;
 ;   2. identity-maps the first 4 GiB with 2 MiB pages (QEMU's qemu64 CPU has
 ;      no 1 GiB pages), enables PAE, EFER.LME and paging, loads a 64-bit GDT
-;      and far-jumps to 64-bit code;
-;   3. loads the data segments, a 16-byte aligned 64 KiB stack, enables SSE
+;      and its data segments, and far-jumps to 64-bit code;
+;   3. loads a 16-byte aligned 64 KiB stack, enables SSE
 ;      (CR0.EM=0, CR0.MP=1, CR4.OSFXSR|OSXMMEXCPT: compiled code may use it);
 ;   4. calls  uint32_t graft_kernel_main(uint32_t magic, uint64_t info)  (SysV);
 ;   5. writes the returned value as a 32-bit OUT to port 0xf4: QEMU's
@@ -55,7 +55,7 @@ mb2_header:
     dd MB2_MAGIC
     dd MB2_ARCH_I386
     dd mb2_header_end - mb2_header
-    dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    dd 0x100000000 - (MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
     align 8
     dw 0                        ; end tag: type 0
     dw 0                        ; flags
@@ -139,7 +139,16 @@ _start:
     or eax, CR0_PG | CR0_PE
     mov cr0, eax
 
+    ; Load the data segments from the new GDT here, still in 32-bit code
+    ; (yasm warns about segment loads in 64-bit code), then enter 64-bit code.
     lgdt [gdt64_pointer]
+    mov ax, GDT64_DATA
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor eax, eax
+    mov fs, ax
+    mov gs, ax
     jmp GDT64_CODE:long_mode
 
 .no_long_mode:
@@ -160,14 +169,6 @@ _start:
 bits 64
 
 long_mode:
-    mov ax, GDT64_DATA
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax
-    mov fs, ax
-    mov gs, ax
-
     lea rsp, [rel boot_stack_top]
     xor ebp, ebp
 
@@ -192,7 +193,7 @@ long_mode:
     jmp .halt64
 
 ; ---------------------------------------------------------------------------
-section .rodata
+section .rodata progbits alloc noexec nowrite align=16
 align 16
 gdt64:
     dq 0                                ; null
@@ -212,7 +213,7 @@ msg_no_long_mode:
     db "graft: this CPU has no 64-bit long mode; cannot start the kernel", 13, 10, 0
 
 ; ---------------------------------------------------------------------------
-section .bss
+section .bss nobits alloc noexec write align=4096
 alignb 4096
 boot_pml4:  resb 4096
 boot_pdpt:  resb 4096

@@ -18,7 +18,7 @@ header:
     dd MB2_MAGIC
     dd 0                                    ; i386 protected mode
     dd header_end - header
-    dd -(MB2_MAGIC + 0 + (header_end - header))
+    dd 0x100000000 - (MB2_MAGIC + 0 + (header_end - header))
     dw 0, 0                                 ; end tag
     dd 8
 header_end:
