@@ -70,3 +70,38 @@ pub(crate) fn describe(tool: &Path, args: &[impl AsRef<OsStr>]) -> String {
     }
     line
 }
+
+/// One message a compiler or assembler printed in the usual
+/// `file:line[:column]: severity: text` form (nasm, yasm, clang).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ToolMessage {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: Option<u32>,
+    /// True for `error`, `fatal` and `fatal error`; false for `warning`.
+    pub is_error: bool,
+    pub text: String,
+}
+
+/// Picks the errors and warnings out of a tool's stderr. Notes, carets,
+/// source excerpts and summary lines ("1 error generated.") are skipped.
+pub(crate) fn parse_messages(stderr: &str) -> Vec<ToolMessage> {
+    use std::sync::OnceLock;
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(r"^(.+?):(\d+):(?:(\d+):)? (error|fatal error|fatal|warning): (.*)$").expect("valid regex")
+    });
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let c = pattern.captures(line.trim_end())?;
+            Some(ToolMessage {
+                file: PathBuf::from(&c[1]),
+                line: c[2].parse().ok()?,
+                column: c.get(3).and_then(|m| m.as_str().parse().ok()),
+                is_error: &c[4] != "warning",
+                text: c[5].to_string(),
+            })
+        })
+        .collect()
+}
