@@ -16,6 +16,9 @@ static class Program
               -q                  no summary lines, only problems
           MetadataChecker dump <assembly> [-o <file>] [--pdb <file>] [--no-pe]
               --no-pe             leave out the [pe] and [debug] sections (file-layout facts)
+          MetadataChecker compare <original> <rewritten> [--no-pe] [--pdb-a <file>] [--pdb-b <file>] [--max-lines <n>]
+              dumps both in memory; exit 0 when the dumps are identical, 1 (with the differing
+              sections and their first differing lines) when not
         exit codes: 0 all fine, 1 problems found, 2 usage error
         """;
 
@@ -28,6 +31,7 @@ static class Program
             {
                 "check" => Check(args[1..]),
                 "dump" => Dump(args[1..]),
+                "compare" => Compare(args[1..]),
                 "-h" or "--help" or "help" => Help(),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
@@ -164,6 +168,105 @@ static class Program
         using var fs = File.OpenRead(path);
         Span<byte> sig = stackalloc byte[4];
         return fs.Read(sig) == 4 && sig.SequenceEqual("BSJB"u8);
+    }
+
+    static int Compare(string[] args)
+    {
+        var files = new List<string>();
+        string? pdbA = null, pdbB = null;
+        bool noPe = false;
+        int maxLines = 20;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--pdb-a": pdbA = Next(args, ref i); break;
+                case "--pdb-b": pdbB = Next(args, ref i); break;
+                case "--no-pe": noPe = true; break;
+                case "--max-lines":
+                    if (!int.TryParse(Next(args, ref i), out maxLines) || maxLines < 0) throw new UsageException("--max-lines needs a number");
+                    break;
+                default:
+                    if (args[i].StartsWith('-')) throw new UsageException($"unknown option {args[i]}");
+                    files.Add(args[i]);
+                    break;
+            }
+        }
+        if (files.Count != 2) throw new UsageException("compare takes two assemblies");
+        foreach (var f in files.Concat(new[] { pdbA, pdbB }.OfType<string>()))
+            if (!File.Exists(f)) throw new UsageException($"no such file: {f}");
+        string[]? a, b;
+        try
+        {
+            a = DumpLines(files[0], noPe, pdbA);
+            b = DumpLines(files[1], noPe, pdbB);
+        }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"compare: cannot dump: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+        var sa = Sections(a);
+        var sb = Sections(b);
+        int differing = 0;
+        var stdout = Console.Out;
+        foreach (var name in sa.Keys.Union(sb.Keys))
+        {
+            var la = sa.GetValueOrDefault(name) ?? [];
+            var lb = sb.GetValueOrDefault(name) ?? [];
+            if (la.SequenceEqual(lb)) continue;
+            differing++;
+            // multiset difference: which lines exist only on one side (robust to moved rows)
+            var onlyA = Minus(la, lb);
+            var onlyB = Minus(lb, la);
+            stdout.WriteLine($"{name}: {la.Count} vs {lb.Count} lines; {onlyA.Count} only in {files[0]}, {onlyB.Count} only in {files[1]}{(onlyA.Count == 0 && onlyB.Count == 0 ? " (same lines, different order)" : "")}");
+            foreach (var l in onlyA.Take(maxLines)) stdout.WriteLine("- " + Trim(l));
+            foreach (var l in onlyB.Take(maxLines)) stdout.WriteLine("+ " + Trim(l));
+        }
+        stdout.WriteLine(differing == 0 ? $"identical ({a.Length} lines)" : $"{differing} section(s) differ");
+        return differing == 0 ? 0 : 1;
+    }
+
+    static List<string> Minus(List<string> x, List<string> y)
+    {
+        var count = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var l in y) count[l] = count.GetValueOrDefault(l) + 1;
+        var result = new List<string>();
+        foreach (var l in x)
+        {
+            if (count.TryGetValue(l, out int n) && n > 0) count[l] = n - 1;
+            else result.Add(l);
+        }
+        return result;
+    }
+
+    static string Trim(string l) => l.Length > 400 ? l[..400] + "..." : l;
+
+    static string[] DumpLines(string path, bool noPe, string? pdb)
+    {
+        using var set = new AssemblySet();
+        set.AddFile(path);
+        set.AddDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        set.AddDirectory(RuntimeEnvironment.GetRuntimeDirectory());
+        var w = new StringWriter { NewLine = "\n" };
+        new Dumper(path, w, new DumpOptions(noPe, pdb), set).Run();
+        return w.ToString().Split('\n');
+    }
+
+    static Dictionary<string, List<string>> Sections(string[] lines)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var current = result["(preamble)"] = new List<string>();
+        foreach (var l in lines)
+        {
+            if (l.StartsWith('[') && l.Contains(']') && !l.Contains(": "))
+            {
+                string name = l[..(l.IndexOf(']') + 1)];
+                if (!result.TryGetValue(name, out current!)) result[name] = current = new List<string>();
+            }
+            current.Add(l);
+        }
+        return result;
     }
 
     static int Dump(string[] args)
