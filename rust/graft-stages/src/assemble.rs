@@ -176,7 +176,7 @@ fn nasm_args(request: &Request) -> Vec<OsString> {
 }
 
 fn clang_args(request: &Request) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["--target=x86_64-unknown-none".into(), "-fno-color-diagnostics".into()];
+    let mut args: Vec<OsString> = vec!["--target=x86_64-unknown-none".into(), "-fno-color-diagnostics".into(), "-c".into()];
     if request.debug {
         args.push("-g".into());
     }
@@ -213,7 +213,7 @@ pub(crate) fn object_paths(output_dir: &Path, sources: &[PathBuf], session: &mut
     Ok(objects)
 }
 
-/// Runs `command` (all arguments but `-c`/`-o`) on `source`, writing `object`
+/// Runs `command` (all arguments but the source and `-o`) on `source`, writing `object`
 /// atomically. The tool's errors become `error_code` diagnostics with file and
 /// line; its warnings become warnings.
 pub(crate) fn build_object(
@@ -234,7 +234,7 @@ pub(crate) fn build_object(
             return Err(());
         }
     };
-    command.arg("-c").arg(source).arg("-o").arg(pending.path());
+    command.arg(source).arg("-o").arg(pending.path());
     let program = PathBuf::from(command.get_program());
     let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
     session.debug(&tool::describe(&program, &args));

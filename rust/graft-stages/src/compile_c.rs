@@ -126,7 +126,9 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     let mut output = Vec::new();
     for (source, object) in request.sources.iter().zip(objects) {
         session.progress(&format!("compile-c: {} -> {}", source.display(), object.display()));
-        if build_object(session, source, &object, tool.to_command(), Code::C_COMPILE_ERROR, Code::C_COMPILER_NOT_FOUND).is_ok() {
+        let mut command = tool.to_command();
+        command.arg("-c");
+        if build_object(session, source, &object, command, Code::C_COMPILE_ERROR, Code::C_COMPILER_NOT_FOUND).is_ok() {
             output.push(ObjectFile { source: source.clone(), object });
         } else {
             ok = false;
