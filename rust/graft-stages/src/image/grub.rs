@@ -174,25 +174,29 @@ pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>
     let cached_efi = cache_dir.and_then(|d| efi.cached(d));
     let cached = cached_bios.is_some() && cached_efi.is_some();
 
-    // What is not cached is built, both platforms at once.
-    let scratch = tempfile::tempdir().map_err(|e| Error::GrubMkimageFailed(format!("cannot make a temporary folder: {e}")))?;
-    let config_path = scratch.path().join("early.cfg");
-    if !cached {
-        std::fs::write(&config_path, &config)
-            .map_err(|e| Error::GrubMkimageFailed(format!("cannot write {}: {e}", shown(&config_path))))?;
-    }
-    let (bios_image, efi_image) = std::thread::scope(|s| {
-        let b = s.spawn(|| match cached_bios {
-            Some(image) => Ok(image),
-            None => bios.run(host, &config_path, scratch.path(), session),
-        });
-        let e = match cached_efi {
-            Some(image) => Ok(image),
-            None => efi.run(host, &config_path, scratch.path(), session),
-        };
-        (b.join().expect("grub-mkimage thread"), e)
-    });
-    let (bios_image, efi_image) = (bios_image?, efi_image?);
+    let (bios_image, efi_image) = match (cached_bios, cached_efi) {
+        (Some(b), Some(e)) => (b, e),
+        (cached_bios, cached_efi) => {
+            // What is not cached is built, both platforms at once.
+            let scratch = tempfile::tempdir()
+                .map_err(|e| Error::GrubMkimageFailed(format!("cannot make a temporary folder: {e}")))?;
+            let config_path = scratch.path().join("early.cfg");
+            std::fs::write(&config_path, &config)
+                .map_err(|e| Error::GrubMkimageFailed(format!("cannot write {}: {e}", shown(&config_path))))?;
+            let (b, e) = std::thread::scope(|s| {
+                let b = s.spawn(|| match cached_bios {
+                    Some(image) => Ok(image),
+                    None => bios.run(host, &config_path, scratch.path(), session),
+                });
+                let e = match cached_efi {
+                    Some(image) => Ok(image),
+                    None => efi.run(host, &config_path, scratch.path(), session),
+                };
+                (b.join().expect("grub-mkimage thread"), e)
+            });
+            (b?, e?)
+        }
+    };
 
     if let Some(dir) = cache_dir.filter(|_| !cached) {
         // A cache that cannot be written only costs time next run.

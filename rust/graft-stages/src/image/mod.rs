@@ -209,7 +209,7 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
 
     // 6. Write it whole or not at all.
     let size = layout.bytes.len() as u64;
-    graft_diag::write_atomic(&request.output, |f| f.write_all(&layout.bytes))
+    write_output(&request.output, &layout.bytes)
         .map_err(|source| Error::OutputNotWritable { path: request.output.clone(), source })?;
     session.progress(&format!("image: wrote {} ({size} bytes)", request.output.display()));
 
@@ -219,6 +219,19 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
         boot_modes: vec![BootMode::BiosCd, BootMode::UefiCd, BootMode::BiosDisk, BootMode::UefiDisk],
         grub_cached: grub.cached,
     })
+}
+
+/// Writes the image beside `path`, then renames it over `path`: a failed or
+/// killed stage never leaves a partial image. Unlike `write_atomic` it does
+/// not fsync: flushing 3 MB costs 10-15 ms here, most of the stage's time,
+/// and ext4 (auto_da_alloc), XFS and btrfs already flush a file that
+/// replaces another by rename before the rename itself is committed.
+fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let pending = graft_diag::PendingOutput::new(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(pending.path())?;
+    file.write_all(bytes)?;
+    drop(file);
+    pending.commit()
 }
 
 /// The request, checked and with defaults filled in.
