@@ -1,7 +1,8 @@
 //! The one table of diagnostic codes. Codes are never renumbered or reused.
 //! Blocks: 0xxx files and requests common to all stages, 1xxx plugs and
 //! patcher, 2xxx metadata, 3xxx assembler and C, 4xxx link and ELF checks,
-//! 5xxx image, 6xxx run and boot, 9xxx internal and ABI.
+//! 5xxx image, 6xxx run and boot, 7xxx the SDK (ILC, MSBuild settings),
+//! 9xxx internal and ABI.
 //!
 //! `docs/diagnostics.md` lists the same codes; a test keeps the two in step.
 
@@ -69,12 +70,18 @@ codes! {
     BOOT_TIMEOUT = 6003, "the kernel did not exit before the time limit";
     QEMU_FAILED = 6004, "QEMU could not start or ended abnormally";
     KERNEL_RESET = 6005, "the machine reset without writing an exit code (a triple fault?)";
+    ILCOMPILER_NOT_RESOLVED = 7001, "the NativeAOT ILCompiler package or runtime pack was not restored (PublishAot, RuntimeIdentifier)";
+    ILCOMPILER_VERSION_UNSUPPORTED = 7002, "the ILCompiler version is not one Graft's kernel runtime was written for";
+    ILC_FAILED = 7003, "ILC failed to compile the kernel's IL to native code";
+    UNSUPPORTED_PROJECT_SETTING = 7004, "a project setting Graft cannot build a kernel with (the property to change is named)";
 
     INTERNAL_PANIC = 9001, "an internal error (a bug in Graft): please report it with the request";
     ABI_MISMATCH = 9002, "the native library's ABI version differs from the host's";
     INVALID_REQUEST = 9003, "the request is not valid UTF-8 JSON of the stage's shape";
     UNKNOWN_STAGE = 9004, "the request names a stage the library does not have";
     NULL_POINTER = 9005, "a required pointer argument was null";
+    HOST_CALLBACK_FAILED = 9006, "the host's log callback threw; reported after the stage returned";
+    NATIVE_LIBRARY_NOT_LOADED = 9007, "the host could not find or load the native library libgraft";
 }
 
 impl Code {
