@@ -101,8 +101,11 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
         };
         if !source.is_file() {
             session.report(
-                Diagnostic::error(Code::INPUT_NOT_READABLE, format!("assembly source '{}' does not exist", source.display()))
-                    .at(source, None, None),
+                Diagnostic::error(
+                    Code::INPUT_NOT_READABLE,
+                    format!("assembly source '{}' does not exist", source.display()),
+                )
+                .at(source, None, None),
             );
             bad = true;
             continue;
@@ -176,7 +179,8 @@ fn nasm_args(request: &Request) -> Vec<OsString> {
 }
 
 fn clang_args(request: &Request) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["--target=x86_64-unknown-none".into(), "-fno-color-diagnostics".into(), "-c".into()];
+    let mut args: Vec<OsString> =
+        vec!["--target=x86_64-unknown-none".into(), "-fno-color-diagnostics".into(), "-c".into()];
     if request.debug {
         args.push("-g".into());
     }
@@ -190,7 +194,11 @@ fn clang_args(request: &Request) -> Vec<OsString> {
 
 /// `<output_dir>/<file name>.o` for each source; two sources with the same
 /// file name would overwrite each other's object, so that is an error.
-pub(crate) fn object_paths(output_dir: &Path, sources: &[PathBuf], session: &mut Session<'_>) -> StageResult<Vec<PathBuf>> {
+pub(crate) fn object_paths(
+    output_dir: &Path,
+    sources: &[PathBuf],
+    session: &mut Session<'_>,
+) -> StageResult<Vec<PathBuf>> {
     let mut seen: HashMap<PathBuf, &Path> = HashMap::new();
     let mut objects = Vec::new();
     for source in sources {
@@ -243,7 +251,10 @@ pub(crate) fn build_object(
         Err(e) => {
             session.report(Diagnostic::error(
                 not_found_code,
-                format!("cannot start '{}': {e}; check that it is an executable compiler or assembler", program.display()),
+                format!(
+                    "cannot start '{}': {e}; check that it is an executable compiler or assembler",
+                    program.display()
+                ),
             ));
             return Err(());
         }
@@ -261,7 +272,8 @@ pub(crate) fn build_object(
             let detail = text.trim();
             let detail = if detail.is_empty() { format!("exit status {}", out.status) } else { detail.to_string() };
             session.report(
-                Diagnostic::error(error_code, format!("{name} failed on '{}': {detail}", source.display())).at(source, None, None),
+                Diagnostic::error(error_code, format!("{name} failed on '{}': {detail}", source.display()))
+                    .at(source, None, None),
             );
         }
         return Err(());

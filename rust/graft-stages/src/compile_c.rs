@@ -16,7 +16,7 @@
 //! one diagnostic per error), GRAFT0002 (missing source), GRAFT0001 (output
 //! not writable).
 
-use crate::assemble::{build_object, object_paths, ObjectFile, CLANG};
+use crate::assemble::{CLANG, ObjectFile, build_object, object_paths};
 use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -117,9 +117,9 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     let probe_dir = tempfile::tempdir().map_err(|e| {
         session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot create a temporary folder for the compiler: {e}"))
     })?;
-    let tool = configure(request, &clang, probe_dir.path())
-        .try_get_compiler()
-        .map_err(|e| session.error(Code::C_COMPILER_NOT_FOUND, format!("cannot set up '{}' as the C compiler: {e}", clang.display())))?;
+    let tool = configure(request, &clang, probe_dir.path()).try_get_compiler().map_err(|e| {
+        session.error(Code::C_COMPILER_NOT_FOUND, format!("cannot set up '{}' as the C compiler: {e}", clang.display()))
+    })?;
 
     // Compile each source; keep going so that every file's errors show.
     let mut ok = true;

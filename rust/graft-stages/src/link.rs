@@ -101,15 +101,14 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     validate(request, session)?;
     let linker = LLD.find(request.linker.as_deref()).map_err(|m| session.error(Code::LINKER_NOT_FOUND, m))?;
     let script = load_script(request, session)?;
-    let entry = request
-        .entry
-        .clone()
-        .or_else(|| script_entry(&script.text))
-        .unwrap_or_else(|| "_start".to_string());
+    let entry = request.entry.clone().or_else(|| script_entry(&script.text)).unwrap_or_else(|| "_start".to_string());
     let pending = PendingOutput::new(&request.output).map_err(|e| {
         session.error(
             Code::OUTPUT_NOT_WRITABLE,
-            format!("cannot write '{}': {e}; check that its folder can be created and written", request.output.display()),
+            format!(
+                "cannot write '{}': {e}; check that its folder can be created and written",
+                request.output.display()
+            ),
         )
     })?;
 
@@ -146,7 +145,8 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     let reported = report_linker_output(&text, &script, &request.objects, session);
     if !out.status.success() {
         if !reported {
-            let detail = if text.trim().is_empty() { format!("exit status {}", out.status) } else { text.trim().to_string() };
+            let detail =
+                if text.trim().is_empty() { format!("exit status {}", out.status) } else { text.trim().to_string() };
             session.report(Diagnostic::error(Code::LINK_FAILED, format!("ld.lld failed: {detail}")));
         }
         return Err(graft_diag::Failed);
@@ -154,9 +154,8 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
 
     // Check the result before it replaces anything.
     session.progress(&format!("link: checking {}", request.output.display()));
-    let data = std::fs::read(pending.path()).map_err(|e| {
-        session.error(Code::NOT_AN_ELF, format!("cannot read the linked kernel back: {e}"))
-    })?;
+    let data = std::fs::read(pending.path())
+        .map_err(|e| session.error(Code::NOT_AN_ELF, format!("cannot read the linked kernel back: {e}")))?;
     let checked = check_kernel(&data, &entry, &request.objects, session)?;
 
     pending.commit().map_err(|e| {
@@ -200,20 +199,20 @@ fn validate(request: &Request, session: &mut Session<'_>) -> StageResult<()> {
             bad = true;
         }
     }
-    if let Some(script) = &request.linker_script {
-        if !script.is_file() {
-            session.report(
-                Diagnostic::error(
-                    Code::LINKER_SCRIPT_NOT_FOUND,
-                    format!(
-                        "linker script '{}' does not exist; correct the path or leave it out to use Graft's default script",
-                        script.display()
-                    ),
-                )
-                .at(script, None, None),
-            );
-            bad = true;
-        }
+    if let Some(script) = &request.linker_script
+        && !script.is_file()
+    {
+        session.report(
+            Diagnostic::error(
+                Code::LINKER_SCRIPT_NOT_FOUND,
+                format!(
+                    "linker script '{}' does not exist; correct the path or leave it out to use Graft's default script",
+                    script.display()
+                ),
+            )
+            .at(script, None, None),
+        );
+        bad = true;
     }
     if bad { Err(graft_diag::Failed) } else { Ok(()) }
 }
@@ -222,8 +221,11 @@ fn load_script(request: &Request, session: &mut Session<'_>) -> StageResult<Scri
     if let Some(path) = &request.linker_script {
         let text = std::fs::read_to_string(path).map_err(|e| {
             session.fail(
-                Diagnostic::error(Code::LINKER_SCRIPT_NOT_FOUND, format!("cannot read linker script '{}': {e}", path.display()))
-                    .at(path, None, None),
+                Diagnostic::error(
+                    Code::LINKER_SCRIPT_NOT_FOUND,
+                    format!("cannot read linker script '{}': {e}", path.display()),
+                )
+                .at(path, None, None),
             )
         })?;
         return Ok(Script { path: path.clone(), text, _temp: None });
@@ -235,7 +237,10 @@ fn load_script(request: &Request, session: &mut Session<'_>) -> StageResult<Scri
         Ok(file.into_temp_path())
     };
     let temp = write().map_err(|e| {
-        session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot write the default linker script to a temporary file: {e}"))
+        session.error(
+            Code::OUTPUT_NOT_WRITABLE,
+            format!("cannot write the default linker script to a temporary file: {e}"),
+        )
     })?;
     Ok(Script { path: temp.to_path_buf(), text: DEFAULT_LINKER_SCRIPT.to_string(), _temp: Some(temp) })
 }
@@ -277,10 +282,10 @@ fn linker_messages(output: &str) -> Vec<LinkerMessage> {
     for line in output.lines() {
         if let Some(c) = pattern.captures(line) {
             messages.push(LinkerMessage { is_error: &c[1] == "error", text: c[2].to_string(), context: Vec::new() });
-        } else if let Some(rest) = line.strip_prefix(">>>") {
-            if let Some(last) = messages.last_mut() {
-                last.context.push(rest.trim().to_string());
-            }
+        } else if let Some(rest) = line.strip_prefix(">>>")
+            && let Some(last) = messages.last_mut()
+        {
+            last.context.push(rest.trim().to_string());
         }
     }
     messages
@@ -303,20 +308,25 @@ fn report_linker_output(output: &str, script: &Script, objects: &[PathBuf], sess
         let severity = if message.is_error { Severity::Error } else { Severity::Warning };
         reported |= message.is_error;
         // `script.ld:12: unknown directive: X`: point at the script's line.
-        if let Some(c) = script_location.captures(&message.text) {
-            if Path::new(&c[1]) == script.path {
-                let excerpt = message.context.first().map(|l| format!(" (at '{l}')")).unwrap_or_default();
-                let (file, text) = if script._temp.is_some() {
-                    (PathBuf::from("graft-kernel.ld"), format!("{} in {DEFAULT_SCRIPT_NAME}{excerpt}", &c[3]))
-                } else {
-                    (script.path.clone(), format!("linker script error: {}{excerpt}", &c[3]))
-                };
-                session.report(Diagnostic::new(Code::LINK_FAILED, severity, text).at(file, c[2].parse().ok(), None));
-                continue;
-            }
+        if let Some(c) = script_location.captures(&message.text)
+            && Path::new(&c[1]) == script.path
+        {
+            let excerpt = message.context.first().map(|l| format!(" (at '{l}')")).unwrap_or_default();
+            let (file, text) = if script._temp.is_some() {
+                (PathBuf::from("graft-kernel.ld"), format!("{} in {DEFAULT_SCRIPT_NAME}{excerpt}", &c[3]))
+            } else {
+                (script.path.clone(), format!("linker script error: {}{excerpt}", &c[3]))
+            };
+            session.report(Diagnostic::new(Code::LINK_FAILED, severity, text).at(file, c[2].parse().ok(), None));
+            continue;
         }
-        let context: Vec<&str> = message.context.iter().map(String::as_str).filter(|l| !l.trim_start().starts_with('^')).collect();
-        let text = if context.is_empty() { message.text.clone() } else { format!("{} ({})", message.text, context.join("; ")) };
+        let context: Vec<&str> =
+            message.context.iter().map(String::as_str).filter(|l| !l.trim_start().starts_with('^')).collect();
+        let text = if context.is_empty() {
+            message.text.clone()
+        } else {
+            format!("{} ({})", message.text, context.join("; "))
+        };
         session.report(Diagnostic::new(Code::LINK_FAILED, severity, format!("ld.lld: {text}")));
     }
     if !undefined.is_empty() {
@@ -352,12 +362,11 @@ fn find_references(names: &BTreeSet<String>, objects: &[PathBuf]) -> BTreeMap<St
         let Ok(file) = object::File::parse(data) else { return };
         let mut here = BTreeSet::new();
         for symbol in file.symbols() {
-            if symbol.is_undefined() {
-                if let Ok(name) = symbol.name() {
-                    if names.contains(name) {
-                        here.insert(name.to_string());
-                    }
-                }
+            if symbol.is_undefined()
+                && let Ok(name) = symbol.name()
+                && names.contains(name)
+            {
+                here.insert(name.to_string());
             }
         }
         for name in here {
@@ -388,7 +397,13 @@ struct Checked {
 /// The checks on the linked kernel; every failed one is reported.
 fn check_kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mut Session<'_>) -> StageResult<Checked> {
     let file = match object::File::parse(data) {
-        Ok(f) if f.format() == object::BinaryFormat::Elf && f.architecture() == object::Architecture::X86_64 && f.is_64() => f,
+        Ok(f)
+            if f.format() == object::BinaryFormat::Elf
+                && f.architecture() == object::Architecture::X86_64
+                && f.is_64() =>
+        {
+            f
+        }
         Ok(f) => {
             return Err(session.error(
                 Code::NOT_AN_ELF,
@@ -399,7 +414,9 @@ fn check_kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mut Ses
                 ),
             ));
         }
-        Err(e) => return Err(session.error(Code::NOT_AN_ELF, format!("the linked kernel is not a readable ELF file: {e}"))),
+        Err(e) => {
+            return Err(session.error(Code::NOT_AN_ELF, format!("the linked kernel is not a readable ELF file: {e}")));
+        }
     };
     let mut ok = true;
 
@@ -515,10 +532,12 @@ fn validate_header(data: &[u8], offset: usize) -> Result<(), String> {
         ));
     }
     if arch != 0 {
-        return Err(format!("names architecture {arch}, not 0 (i386 protected mode, the one GRUB starts x86 kernels in)"));
+        return Err(format!(
+            "names architecture {arch}, not 0 (i386 protected mode, the one GRUB starts x86 kernels in)"
+        ));
     }
     let length = length as usize;
-    if length < 24 || length % 8 != 0 || offset + length > data.len() {
+    if length < 24 || !length.is_multiple_of(8) || offset + length > data.len() {
         return Err(format!("has a header_length of {length} bytes, which cannot hold its tags and the end tag"));
     }
     // Tags: {u16 type, u16 flags, u32 size}, each 8-byte aligned, ending with type 0 size 8.

@@ -121,10 +121,14 @@ fn build_kernel(name: &str, work: &Path) -> (PathBuf, link::Output) {
     let objects_dir = work.join("obj");
     let mut objects = Vec::new();
     if !asm.is_empty() {
-        objects.extend(run_stage(&assemble_req(&asm, &objects_dir), assemble::run).ok().objects.into_iter().map(|o| o.object));
+        objects.extend(
+            run_stage(&assemble_req(&asm, &objects_dir), assemble::run).ok().objects.into_iter().map(|o| o.object),
+        );
     }
     if !c.is_empty() {
-        objects.extend(run_stage(&compile_req(&c, &objects_dir), compile_c::run).ok().objects.into_iter().map(|o| o.object));
+        objects.extend(
+            run_stage(&compile_req(&c, &objects_dir), compile_c::run).ok().objects.into_iter().map(|o| o.object),
+        );
     }
     let kernel = work.join(format!("{name}.elf"));
     let result = run_stage(&link_req(&objects, &kernel), link::run).ok();
@@ -139,14 +143,30 @@ fn symbol_address(file: &object::File<'_>, name: &str) -> Option<u64> {
 /// `missing_two`; `a` also holds a Multiboot2 header and `_start`.
 fn objects_with_undefined(dir: &Path) -> Vec<PathBuf> {
     let header = std::fs::read_to_string(kernel_dir("hello_asm").join("main.asm")).unwrap();
-    let header: String = header.lines().skip_while(|l| !l.starts_with("MB2_MAGIC")).take_while(|l| !l.starts_with("section .text")).collect::<Vec<_>>().join("\n");
+    let header: String = header
+        .lines()
+        .skip_while(|l| !l.starts_with("MB2_MAGIC"))
+        .take_while(|l| !l.starts_with("section .text"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let a = write(
         dir,
         "a.asm",
-        &format!("{header}\nsection .text\nglobal _start\nextern missing_one\nextern missing_two\n_start:\n call missing_one\n call missing_two\n hlt\n"),
+        &format!(
+            "{header}\nsection .text\nglobal _start\nextern missing_one\nextern missing_two\n_start:\n call missing_one\n call missing_two\n hlt\n"
+        ),
     );
-    let b = write(dir, "b.asm", "section .text\nglobal helper\nextern missing_one\nextern missing_two\nhelper:\n call missing_two\n jmp missing_one\n");
-    run_stage(&assemble_req(&[a, b], &dir.join("obj")), assemble::run).ok().objects.into_iter().map(|o| o.object).collect()
+    let b = write(
+        dir,
+        "b.asm",
+        "section .text\nglobal helper\nextern missing_one\nextern missing_two\nhelper:\n call missing_two\n jmp missing_one\n",
+    );
+    run_stage(&assemble_req(&[a, b], &dir.join("obj")), assemble::run)
+        .ok()
+        .objects
+        .into_iter()
+        .map(|o| o.object)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -222,7 +242,8 @@ fn assemble_passes_include_dirs_and_defines() {
     .unwrap();
     let out = run_stage(&request, assemble::run).ok();
     // a.asm and a.S do not clash: the extension stays in the object's name.
-    let names: Vec<_> = out.objects.iter().map(|o| o.object.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<_> =
+        out.objects.iter().map(|o| o.object.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["d.asm.o", "d.S.o"]);
 }
 
@@ -230,7 +251,8 @@ fn assemble_passes_include_dirs_and_defines() {
 fn assembler_error_points_at_file_and_line() {
     let work = tempfile::tempdir().unwrap();
     let source = write(work.path(), "bad.asm", "section .text\nmov eax, 1\nmovx eax, ebx\nret\n");
-    let errors = run_stage(&assemble_req(std::slice::from_ref(&source), &work.path().join("obj")), assemble::run).errors();
+    let errors =
+        run_stage(&assemble_req(std::slice::from_ref(&source), &work.path().join("obj")), assemble::run).errors();
     assert!(errors.iter().all(|d| d.code == "GRAFT3002"), "{errors:#?}");
     assert!(errors.iter().all(|d| d.file.as_deref() == Some(source.as_path()) && d.line == Some(3)), "{errors:#?}");
     assert!(!work.path().join("obj/bad.asm.o").exists());
@@ -250,7 +272,8 @@ fn yasm_error_points_at_file_and_line() {
 fn gnu_assembler_error_points_at_file_line_and_column() {
     let work = tempfile::tempdir().unwrap();
     let source = write(work.path(), "bad.s", ".text\nnop\n  movq %rax, %bogus\n");
-    let error = run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT3002");
+    let error =
+        run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT3002");
     assert_eq!(error.file.as_deref(), Some(source.as_path()));
     assert_eq!(error.line, Some(3));
     assert!(error.column.is_some(), "{error:?}");
@@ -271,7 +294,8 @@ fn every_failing_source_is_reported() {
 fn unknown_source_extension() {
     let work = tempfile::tempdir().unwrap();
     let source = write(work.path(), "main.c", "int x;\n");
-    let error = run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT3003");
+    let error =
+        run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT3003");
     assert_eq!(error.file.as_deref(), Some(source.as_path()));
 }
 
@@ -279,7 +303,8 @@ fn unknown_source_extension() {
 fn missing_assembly_source() {
     let work = tempfile::tempdir().unwrap();
     let source = work.path().join("nowhere.asm");
-    let error = run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT0002");
+    let error =
+        run_stage(&assemble_req(std::slice::from_ref(&source), work.path()), assemble::run).single_error("GRAFT0002");
     assert!(error.message.contains("nowhere.asm"), "{error:?}");
 }
 
@@ -289,7 +314,10 @@ fn missing_assembler_at_explicit_path() {
     let mut request = assemble_req(&[sdk_boot().join("multiboot2_entry.asm")], work.path());
     request.assembler = Some("/opt/none/bin/nasm".into());
     let error = run_stage(&request, assemble::run).single_error("GRAFT3001");
-    assert!(error.message.contains("/opt/none/bin/nasm") && error.message.contains("apt-get install nasm"), "{error:?}");
+    assert!(
+        error.message.contains("/opt/none/bin/nasm") && error.message.contains("apt-get install nasm"),
+        "{error:?}"
+    );
 
     let mut request = assemble_req(&[kernel_dir("gas_serial").join("serial_gas.S")], work.path());
     request.clang = Some("/opt/none/bin/clang".into());
@@ -346,7 +374,11 @@ fn compile_c_without_sse_keeps_xmm_registers_out() {
     let undefined = |object: &Path| -> Vec<String> {
         let data = std::fs::read(object).unwrap();
         let file = object::File::parse(&*data).unwrap();
-        file.symbols().filter(|s| s.is_undefined()).filter_map(|s| s.name().ok().map(str::to_string)).filter(|n| !n.is_empty()).collect()
+        file.symbols()
+            .filter(|s| s.is_undefined())
+            .filter_map(|s| s.name().ok().map(str::to_string))
+            .filter(|n| !n.is_empty())
+            .collect()
     };
     let out = run_stage(&compile_req(std::slice::from_ref(&source), &work.path().join("gpr")), compile_c::run).ok();
     assert!(undefined(&out.objects[0].object).iter().any(|n| n.starts_with("__")), "expected a soft-float helper call");
@@ -374,10 +406,16 @@ fn compile_c_passes_defines_flags_and_code_model() {
     let data = std::fs::read(&out.objects[0].object).unwrap();
     let file = object::File::parse(&*data).unwrap();
     assert!(file.section_by_name(".debug_info").is_some(), "debug: true gives DWARF");
-    let large = serde_json::from_value::<compile_c::Request>(serde_json::json!({ "sources": [], "output_dir": "x", "code_model": "large" }));
+    let large = serde_json::from_value::<compile_c::Request>(
+        serde_json::json!({ "sources": [], "output_dir": "x", "code_model": "large" }),
+    );
     assert!(large.is_err(), "code_model 'large' must be rejected");
-    let default: compile_c::Request = serde_json::from_value(serde_json::json!({ "sources": [], "output_dir": "x" })).unwrap();
-    assert_eq!((default.code_model, default.opt_level.as_str(), default.sse), (compile_c::CodeModel::Small, "2", false));
+    let default: compile_c::Request =
+        serde_json::from_value(serde_json::json!({ "sources": [], "output_dir": "x" })).unwrap();
+    assert_eq!(
+        (default.code_model, default.opt_level.as_str(), default.sse),
+        (compile_c::CodeModel::Small, "2", false)
+    );
 }
 
 /// Both code models link at Graft's default address (1 MiB: within the low
@@ -404,8 +442,13 @@ fn both_code_models_link_at_one_mib() {
 #[test]
 fn c_error_points_at_file_line_and_column() {
     let work = tempfile::tempdir().unwrap();
-    let source = write(work.path(), "broken.c", "int ok(void) { return 0; }\n\nint broken(void) {\n    return undefined_name;\n}\n");
-    let error = run_stage(&compile_req(std::slice::from_ref(&source), work.path()), compile_c::run).single_error("GRAFT3005");
+    let source = write(
+        work.path(),
+        "broken.c",
+        "int ok(void) { return 0; }\n\nint broken(void) {\n    return undefined_name;\n}\n",
+    );
+    let error =
+        run_stage(&compile_req(std::slice::from_ref(&source), work.path()), compile_c::run).single_error("GRAFT3005");
     assert_eq!(error.file.as_deref(), Some(source.as_path()));
     assert_eq!(error.line, Some(4));
     assert_eq!(error.column, Some(12));
@@ -430,9 +473,13 @@ fn missing_c_compiler_and_source() {
     let mut request = compile_req(&[kernel_dir("hello_c").join("main.c")], work.path());
     request.clang = Some("/opt/none/bin/clang".into());
     let error = run_stage(&request, compile_c::run).single_error("GRAFT3004");
-    assert!(error.message.contains("/opt/none/bin/clang") && error.message.contains("apt-get install clang"), "{error:?}");
+    assert!(
+        error.message.contains("/opt/none/bin/clang") && error.message.contains("apt-get install clang"),
+        "{error:?}"
+    );
 
-    let error = run_stage(&compile_req(&[work.path().join("gone.c")], work.path()), compile_c::run).single_error("GRAFT0002");
+    let error =
+        run_stage(&compile_req(&[work.path().join("gone.c")], work.path()), compile_c::run).single_error("GRAFT0002");
     assert!(error.message.contains("gone.c"));
 }
 
@@ -457,11 +504,15 @@ fn empty_path_child() {
     let work = tempfile::tempdir().unwrap();
     let error = run_stage(&assemble_req(&[sdk_boot().join("multiboot2_entry.asm")], work.path()), assemble::run)
         .single_error("GRAFT3001");
-    assert!(error.message.contains("looked for nasm, yasm") && error.message.contains("apt-get install nasm"), "{error:?}");
-    let error =
-        run_stage(&assemble_req(&[kernel_dir("gas_serial").join("serial_gas.S")], work.path()), assemble::run).single_error("GRAFT3001");
+    assert!(
+        error.message.contains("looked for nasm, yasm") && error.message.contains("apt-get install nasm"),
+        "{error:?}"
+    );
+    let error = run_stage(&assemble_req(&[kernel_dir("gas_serial").join("serial_gas.S")], work.path()), assemble::run)
+        .single_error("GRAFT3001");
     assert!(error.message.contains("apt-get install clang"), "{error:?}");
-    let error = run_stage(&compile_req(&[kernel_dir("hello_c").join("main.c")], work.path()), compile_c::run).single_error("GRAFT3004");
+    let error = run_stage(&compile_req(&[kernel_dir("hello_c").join("main.c")], work.path()), compile_c::run)
+        .single_error("GRAFT3004");
     assert!(error.message.contains("apt-get install clang"), "{error:?}");
     let object = write(work.path(), "x.o", "");
     let error = run_stage(&link_req(&[object], &work.path().join("k.elf")), link::run).single_error("GRAFT4001");
@@ -488,11 +539,14 @@ fn link_hello_c_and_check_the_kernel() {
 
     // The Multiboot2 header: first, 8-byte aligned, early in the file, valid.
     let offset = out.multiboot2_header_offset as usize;
-    assert!(offset % 8 == 0 && offset + 24 <= 32 * 1024, "{offset:#x}");
+    assert!(offset.is_multiple_of(8) && offset + 24 <= 32 * 1024, "{offset:#x}");
     let word = |o: usize| u32::from_le_bytes(data[o..o + 4].try_into().unwrap());
     assert_eq!(word(offset), 0xE852_50D6);
     assert_eq!(word(offset + 4), 0);
-    assert_eq!(word(offset).wrapping_add(word(offset + 4)).wrapping_add(word(offset + 8)).wrapping_add(word(offset + 12)), 0);
+    assert_eq!(
+        word(offset).wrapping_add(word(offset + 4)).wrapping_add(word(offset + 8)).wrapping_add(word(offset + 12)),
+        0
+    );
     let header = file.section_by_name(".multiboot2").unwrap();
     assert_eq!(header.address(), 0x100000);
     assert_eq!(header.file_range().unwrap().0, offset as u64);
@@ -533,12 +587,15 @@ fn default_script_keeps_nativeaot_sections() {
          section .dotnet_eh_table progbits alloc noexec write align=8\n dq 0x3333\n\
          section .data\nglobal gc_statics\ngc_statics: dq 0\n",
     );
-    let objects: Vec<PathBuf> = run_stage(&assemble_req(&[kernel_dir("hello_asm").join("main.asm"), aot], &work.path().join("o")), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect();
+    let objects: Vec<PathBuf> = run_stage(
+        &assemble_req(&[kernel_dir("hello_asm").join("main.asm"), aot], &work.path().join("o")),
+        assemble::run,
+    )
+    .ok()
+    .objects
+    .into_iter()
+    .map(|o| o.object)
+    .collect();
     let kernel = work.path().join("aot.elf");
     run_stage(&link_req(&objects, &kernel), link::run).ok();
     let data = std::fs::read(&kernel).unwrap();
@@ -591,7 +648,8 @@ fn undefined_symbols_are_caught_even_when_the_linker_ignores_them() {
 fn bad_linker_script_points_at_its_line() {
     let work = tempfile::tempdir().unwrap();
     let (_, _) = build_kernel("hello_asm", work.path());
-    let script = write(work.path(), "bad.ld", "ENTRY(_start)\nSECTIONS\n{\n    . = 0x100000 +;\n    .text : { *(.text) }\n}\n");
+    let script =
+        write(work.path(), "bad.ld", "ENTRY(_start)\nSECTIONS\n{\n    . = 0x100000 +;\n    .text : { *(.text) }\n}\n");
     let mut request = link_req(&[work.path().join("obj/main.asm.o")], &work.path().join("k.elf"));
     request.linker_script = Some(script.clone());
     let error = run_stage(&request, link::run).single_error("GRAFT4002");
@@ -614,7 +672,12 @@ fn own_linker_script_and_entry() {
         "own.ld",
         "ENTRY(my_entry)\nSECTIONS\n{\n  . = 2M;\n  .multiboot2 : { KEEP(*(.multiboot2)) }\n  .text : { *(.text) }\n}\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
+        .ok()
+        .objects
+        .into_iter()
+        .map(|o| o.object)
+        .collect();
     let mut request = link_req(&objects, &work.path().join("k.elf"));
     request.linker_script = Some(script.clone());
     let out = run_stage(&request, link::run).ok();
@@ -639,7 +702,12 @@ fn missing_entry_symbol() {
         "section .multiboot2 align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n\
          section .text\nglobal start_here\nstart_here: hlt\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
+        .ok()
+        .objects
+        .into_iter()
+        .map(|o| o.object)
+        .collect();
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4006");
     assert!(error.message.contains("'_start'"), "{error:?}");
 }
@@ -648,7 +716,12 @@ fn missing_entry_symbol() {
 fn missing_multiboot2_header() {
     let work = tempfile::tempdir().unwrap();
     let source = write(work.path(), "k.asm", "section .text\nglobal _start\n_start: hlt\n");
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
+        .ok()
+        .objects
+        .into_iter()
+        .map(|o| o.object)
+        .collect();
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4004");
     assert!(error.message.contains("first 32 KiB"), "{error:?}");
     assert!(!work.path().join("k.elf").exists());
@@ -663,7 +736,12 @@ fn multiboot2_header_beyond_32_kib() {
         "section .text\nglobal _start\n_start: hlt\n times 40000 db 0x90\n\
          section .rodata align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
+        .ok()
+        .objects
+        .into_iter()
+        .map(|o| o.object)
+        .collect();
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4004");
     assert!(error.message.contains("beyond the first 32 KiB"), "{error:?}");
 }
@@ -672,14 +750,31 @@ fn multiboot2_header_beyond_32_kib() {
 fn invalid_multiboot2_header() {
     let cases = [
         ("checksum", "dd 0xE85250D6, 0, 24, 0x12345678\n dw 0, 0\n dd 8\n", "checksum"),
-        ("architecture", "dd 0xE85250D6, 4, 24, 0x100000000 - (0xE85250D6 + 4 + 24)\n dw 0, 0\n dd 8\n", "architecture 4"),
+        (
+            "architecture",
+            "dd 0xE85250D6, 4, 24, 0x100000000 - (0xE85250D6 + 4 + 24)\n dw 0, 0\n dd 8\n",
+            "architecture 4",
+        ),
         ("end tag", "dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 5, 0\n dd 8\n", "end tag"),
-        ("alignment", "dd 0\n dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n", "not 8-byte aligned"),
+        (
+            "alignment",
+            "dd 0\n dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n",
+            "not 8-byte aligned",
+        ),
     ];
     for (what, header, needle) in cases {
         let work = tempfile::tempdir().unwrap();
-        let source = write(work.path(), "k.asm", &format!("section .multiboot2 align=8\n{header}section .text\nglobal _start\n_start: hlt\n"));
-        let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run).ok().objects.into_iter().map(|o| o.object).collect();
+        let source = write(
+            work.path(),
+            "k.asm",
+            &format!("section .multiboot2 align=8\n{header}section .text\nglobal _start\n_start: hlt\n"),
+        );
+        let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
+            .ok()
+            .objects
+            .into_iter()
+            .map(|o| o.object)
+            .collect();
         let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4005");
         assert!(error.message.contains(needle), "{what}: {error:?}");
     }
@@ -699,7 +794,8 @@ fn output_that_is_not_an_elf() {
 fn missing_object_script_and_linker() {
     let work = tempfile::tempdir().unwrap();
     let gone = work.path().join("gone.o");
-    let error = run_stage(&link_req(std::slice::from_ref(&gone), &work.path().join("k.elf")), link::run).single_error("GRAFT0002");
+    let error = run_stage(&link_req(std::slice::from_ref(&gone), &work.path().join("k.elf")), link::run)
+        .single_error("GRAFT0002");
     assert_eq!(error.file.as_deref(), Some(gone.as_path()));
 
     let (_, _) = build_kernel("hello_asm", work.path());
@@ -712,7 +808,10 @@ fn missing_object_script_and_linker() {
     let mut request = link_req(std::slice::from_ref(&object), &work.path().join("k.elf"));
     request.linker = Some("/opt/none/bin/ld.lld".into());
     let error = run_stage(&request, link::run).single_error("GRAFT4001");
-    assert!(error.message.contains("/opt/none/bin/ld.lld") && error.message.contains("apt-get install lld"), "{error:?}");
+    assert!(
+        error.message.contains("/opt/none/bin/ld.lld") && error.message.contains("apt-get install lld"),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -722,7 +821,8 @@ fn unwritable_output() {
     // Tests run as root, so permissions do not stop a write: put the output below a file.
     let file = write(work.path(), "not-a-folder", "");
     let output = file.join("Kernel.elf");
-    let error = run_stage(&link_req(&[work.path().join("obj/main.asm.o")], &output), link::run).single_error("GRAFT0001");
+    let error =
+        run_stage(&link_req(&[work.path().join("obj/main.asm.o")], &output), link::run).single_error("GRAFT0001");
     assert!(error.message.contains("not-a-folder"), "{error:?}");
 }
 
