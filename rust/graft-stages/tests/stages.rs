@@ -237,7 +237,7 @@ fn assemble_passes_include_dirs_and_defines() {
     );
     let request: assemble::Request = serde_json::from_value(serde_json::json!({
         "sources": [nasm, gnu], "output_dir": work.path().join("obj"),
-        "include_dirs": [inc], "defines": ["WANTED", "EXTRA=1"]
+        "include_dirs": [inc], "defines": ["WANTED", "EXTRA=1"], "debug": true
     }))
     .unwrap();
     let out = run_stage(&request, assemble::run).ok();
@@ -245,6 +245,11 @@ fn assemble_passes_include_dirs_and_defines() {
     let names: Vec<_> =
         out.objects.iter().map(|o| o.object.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["d.asm.o", "d.S.o"]);
+    for object in &out.objects {
+        let data = std::fs::read(&object.object).unwrap();
+        let file = object::File::parse(&*data).unwrap();
+        assert!(file.section_by_name(".debug_info").is_some(), "debug: true gives DWARF in {:?}", object.object);
+    }
 }
 
 #[test]
@@ -577,7 +582,6 @@ fn every_test_kernel_links() {
 #[test]
 fn default_script_keeps_nativeaot_sections() {
     let work = tempfile::tempdir().unwrap();
-    let (_, _) = build_kernel("hello_asm", work.path());
     let aot = write(
         work.path(),
         "aot.asm",
@@ -585,7 +589,8 @@ fn default_script_keeps_nativeaot_sections() {
          section __managedcode progbits alloc exec nowrite align=16\n ret\n ret\n\
          section __unbox progbits alloc exec nowrite align=16\n ret\n\
          section .dotnet_eh_table progbits alloc noexec write align=8\n dq 0x3333\n\
-         section .data\nglobal gc_statics\ngc_statics: dq 0\n",
+         section .data\nglobal gc_statics\nextern __start___modules, __stop___modules\n\
+         gc_statics: dq 0\nbootstrap_view: dq __start___modules, __stop___modules\n",
     );
     let objects: Vec<PathBuf> = run_stage(
         &assemble_req(&[kernel_dir("hello_asm").join("main.asm"), aot], &work.path().join("o")),
@@ -603,6 +608,9 @@ fn default_script_keeps_nativeaot_sections() {
     let start = symbol_address(&file, "__modules_start").unwrap();
     let end = symbol_address(&file, "__modules_end").unwrap();
     assert_eq!(end - start, 16, "both module pointers between __modules_start and __modules_end");
+    // NativeAOT's bootstrapper names for the same range.
+    assert_eq!(symbol_address(&file, "__start___modules"), Some(start));
+    assert_eq!(symbol_address(&file, "__stop___modules"), Some(end));
     let data_section = file.section_by_name(".data").unwrap();
     let range = data_section.address()..data_section.address() + data_section.size();
     assert!(range.contains(&start), "__modules is in writable .data");
