@@ -1,0 +1,66 @@
+/* Graft's kernel runtime: what the files of sdk/runtime share.
+ *
+ * The runtime is the native surface that NativeAOT's System.Private.CoreLib
+ * expects from its native runtime (libRuntime on Linux), written for one core,
+ * ring 0, identity-mapped memory and no garbage collector yet. It was written
+ * for the NativeAOT ILCompiler 10.0 (see README.md): MethodTable, TypeManager,
+ * ReadyToRun header and dispatch-cell layouts are CoreLib internals.
+ */
+#ifndef GRAFT_RUNTIME_H
+#define GRAFT_RUNTIME_H
+
+#include "graft_boot.h"
+
+/* Exit codes written to the isa-debug-exit port when the kernel stops on its
+ * own (QEMU then exits with (code << 1) | 1). Main's return value is the other
+ * way out; keep these out of the range a Main normally returns. */
+#define GRAFT_EXIT_FAULT          0x7F /* CPU exception (IDT): status 255 */
+#define GRAFT_EXIT_UNIMPLEMENTED  0x7E /* a runtime service is not implemented: 253 */
+#define GRAFT_EXIT_FAILFAST       0x7D /* FailFast, abort, managed exception thrown: 251 */
+#define GRAFT_EXIT_RUNTIME_ERROR  0x7C /* out of memory, bad module, table full: 249 */
+
+/* ---- console and stopping (startup.c) ---- */
+/* Prints "graft: <message>" then stops the machine with `code`. */
+__attribute__((noreturn)) void graft_panic(uint32_t code, const char *message);
+/* Prints "graft: <symbol> is not implemented" and stops with
+ * GRAFT_EXIT_UNIMPLEMENTED. */
+__attribute__((noreturn)) void graft_not_implemented(const char *symbol);
+
+/* ---- memory (heap.c) ---- */
+void graft_heap_init(uint64_t multiboot_info);
+/* Zeroed memory, `align` a power of two; never fails (panics when full). */
+void *graft_heap_alloc(uint64_t size, uint64_t align);
+uint64_t graft_heap_used(void);
+uint64_t graft_heap_size(void);
+
+/* ---- CPU exceptions (idt.c) ---- */
+void graft_idt_init(void);
+
+/* ---- time (system_native.c) ---- */
+void graft_time_init(void);
+uint64_t graft_time_ns(void);
+
+/* ---- libc (libc.c) ---- */
+void *memset(void *dst, int value, size_t size);
+void *memcpy(void *dst, const void *src, size_t size);
+void *memmove(void *dst, const void *src, size_t size);
+
+/* ---- CoreLib's layouts (NativeAOT 10.0) ---- */
+
+/* The start of every MethodTable: flags (component size in the low 16 bits
+ * for arrays and strings), base size, ... */
+typedef struct MethodTable {
+    uint16_t component_size;
+    uint16_t flags;
+    uint32_t base_size;
+} MethodTable;
+
+/* An object: its MethodTable pointer, then fields; arrays and strings have a
+ * 32-bit length right after it. */
+typedef struct Object {
+    MethodTable *method_table;
+} Object;
+
+#define GRAFT_OBJECT_ALIGN 8u
+
+#endif

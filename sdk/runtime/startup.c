@@ -1,0 +1,78 @@
+/* Kernel start-up: from the boot entry to the C# program's Main.
+ *
+ * Exports:
+ *   graft_kernel_main        called by sdk/boot/multiboot2_entry.asm
+ *   graft_panic              print a message on COM1 and stop with a code
+ *   graft_not_implemented    the message and exit of every missing service
+ *
+ * Sequence: COM1, the IDT (so that a fault prints instead of resetting), the
+ * heap over the Multiboot2 memory map, then CoreLib's
+ * InitializeModules (module registration, GC statics, frozen objects, eager
+ * static constructors), __managed__Startup (library and module initialisers,
+ * from ILC's --splitinit) and __managed__Main(argc, argv). Main's return value
+ * goes back to the boot entry, which writes it to port 0xf4.
+ */
+#include "graft_runtime.h"
+
+/* From ILC's object: CoreLib's own entry points (generated with
+ * --generateunmanagedentrypoints:System.Private.CoreLib,HIDDEN) and the
+ * program's start (--splitinit, --nativelib). */
+extern void InitializeModules(void *os_module, void **module_headers, int count,
+                              void **classlib_functions, int classlib_function_count);
+extern void __managed__Startup(void);
+extern int __managed__Main(int argc, char **argv);
+
+/* From the linker script: the __modules section, one pointer per managed
+ * module to its ReadyToRun header. */
+extern void *__modules_start[];
+extern void *__modules_end[];
+extern char __kernel_start[];
+
+/* The classlib functions the runtime looks up by ClassLibFunctionId (used by
+ * exception dispatch): CoreLib's exports, in id order. */
+extern char GetRuntimeException[], RuntimeFailFast[], AppendExceptionStackFrame[],
+    GetSystemArrayEEType[], OnFirstChanceException[], OnUnhandledException[];
+
+void *graft_classlib_functions[] = {
+    GetRuntimeException,       /* 0 GetRuntimeException */
+    RuntimeFailFast,           /* 1 FailFast */
+    0,                         /* 2 (unused) */
+    AppendExceptionStackFrame, /* 3 AppendExceptionStackFrame */
+    0,                         /* 4 (unused) */
+    GetSystemArrayEEType,      /* 5 GetSystemArrayEEType */
+    OnFirstChanceException,    /* 6 OnFirstChance */
+    OnUnhandledException,      /* 7 OnUnhandledException */
+};
+const int graft_classlib_function_count =
+    (int)(sizeof graft_classlib_functions / sizeof graft_classlib_functions[0]);
+
+void graft_panic(uint32_t code, const char *message) {
+    serial_write("\ngraft: ");
+    serial_write(message);
+    serial_write("\n");
+    debug_exit(code);
+}
+
+void graft_not_implemented(const char *symbol) {
+    serial_write("\ngraft: ");
+    serial_write(symbol);
+    serial_write(" is not implemented\n");
+    debug_exit(GRAFT_EXIT_UNIMPLEMENTED);
+}
+
+static char kernel_name[] = "kernel";
+static char *kernel_argv[] = {kernel_name, 0};
+
+uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
+    serial_init();
+    graft_idt_init();
+    if (magic != GRAFT_MULTIBOOT2_BOOT_MAGIC)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "not started by a Multiboot2 boot loader (bad magic)");
+    graft_heap_init(info);
+
+    int module_count = (int)(__modules_end - __modules_start);
+    InitializeModules(__kernel_start, __modules_start, module_count,
+                      graft_classlib_functions, graft_classlib_function_count);
+    __managed__Startup();
+    return (uint32_t)__managed__Main(1, kernel_argv);
+}

@@ -1,0 +1,156 @@
+/* The System.Native functions CoreLib calls (ILC binds them directly with
+ * --directpinvoke:libSystem.Native), for one thread on bare metal.
+ *
+ * Exports (21):
+ *   SystemNative_Malloc, SystemNative_Free    heap.c's bump heap; Free keeps the block (no reuse yet)
+ *   SystemNative_MMap, SystemNative_MUnmap, SystemNative_MProtect
+ *                                             page-aligned zeroed heap blocks; protection is not enforced
+ *   SystemNative_GetEnv                       no environment: NULL
+ *   SystemNative_GetErrNo, SystemNative_SetErrNo
+ *   SystemNative_GetTimestamp                 nanoseconds (TSC calibrated against the PIT)
+ *   SystemNative_GetLowResolutionTimestamp    milliseconds
+ *   SystemNative_GetNonCryptographicallySecureRandomBytes   xorshift seeded from the TSC
+ *   SystemNative_SchedGetCpu                  0
+ *   SystemNative_LogError                     prints on COM1
+ *   SystemNative_Abort                        stops with GRAFT_EXIT_FAILFAST
+ *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Signal_Release
+ *                                             one thread: no contention, nothing to wake
+ *   SystemNative_LowLevelMonitor_TimedWait    waits out the timeout (nobody else can signal)
+ *   SystemNative_LowLevelMonitor_Wait         would wait forever: stops the kernel
+ * and graft_time_init / graft_time_ns for the rest of the runtime.
+ */
+#include "graft_runtime.h"
+
+/* ---- memory ---- */
+
+void *SystemNative_Malloc(size_t size) { return graft_heap_alloc(size ? size : 1, 16); }
+
+void SystemNative_Free(void *pointer) { (void)pointer; }
+
+void *SystemNative_MMap(void *address, uint64_t length, int32_t protection, int32_t flags, intptr_t fd, int64_t offset) {
+    (void)address; (void)protection; (void)flags; (void)fd; (void)offset;
+    return graft_heap_alloc((length + 4095) & ~4095ull, 4096);
+}
+
+int32_t SystemNative_MUnmap(void *address, uint64_t length) {
+    (void)address; (void)length;
+    return 0;
+}
+
+int32_t SystemNative_MProtect(void *address, uint64_t length, int32_t protection) {
+    (void)address; (void)length; (void)protection;
+    return 0;
+}
+
+/* ---- process ---- */
+
+char *SystemNative_GetEnv(const char *name) {
+    (void)name;
+    return 0;
+}
+
+static int32_t errno_value;
+int32_t SystemNative_GetErrNo(void) { return errno_value; }
+void SystemNative_SetErrNo(int32_t value) { errno_value = value; }
+
+int32_t SystemNative_SchedGetCpu(void) { return 0; }
+
+void SystemNative_LogError(const char *message) {
+    serial_write("graft: ");
+    serial_write(message ? message : "(null)");
+    serial_write("\n");
+}
+
+void SystemNative_Abort(void) {
+    graft_panic(GRAFT_EXIT_FAILFAST, "abort (SystemNative_Abort)");
+}
+
+/* ---- time ---- */
+
+static inline uint64_t rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t tsc_hz, tsc_start;
+
+/* Counts TSC ticks across 10 ms of PIT channel 2 (1.193182 MHz, mode 0). */
+void graft_time_init(void) {
+    if (tsc_hz)
+        return;
+    const uint16_t count = 11932; /* 10 ms */
+    graft_outb(0x61, (uint8_t)((graft_inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+    graft_outb(0x43, 0xB0);                                        /* channel 2, lo/hi, mode 0 */
+    graft_outb(0x42, (uint8_t)count);
+    uint64_t t0 = rdtsc();
+    graft_outb(0x42, (uint8_t)(count >> 8));                       /* counting starts */
+    uint32_t spins = 0;
+    while (!(graft_inb(0x61) & 0x20) && ++spins < 50000000u)
+        ;
+    uint64_t t1 = rdtsc();
+    tsc_hz = (spins < 50000000u && t1 > t0) ? (t1 - t0) * 100 : 1000000000ull;
+    tsc_start = t0;
+}
+
+uint64_t graft_time_ns(void) {
+    graft_time_init();
+    uint64_t ticks = rdtsc() - tsc_start;
+    return (ticks / tsc_hz) * 1000000000ull + ((ticks % tsc_hz) * 1000000000ull) / tsc_hz;
+}
+
+/* CoreLib on Unix: Stopwatch.Frequency is 1e9, timestamps in nanoseconds. */
+int64_t SystemNative_GetTimestamp(void) { return (int64_t)graft_time_ns(); }
+
+int64_t SystemNative_GetLowResolutionTimestamp(void) { return (int64_t)(graft_time_ns() / 1000000u); }
+
+/* ---- randomness (NOT cryptographic) ---- */
+
+static uint64_t random_state;
+
+void SystemNative_GetNonCryptographicallySecureRandomBytes(uint8_t *buffer, int32_t length) {
+    if (!random_state)
+        random_state = rdtsc() | 1;
+    for (int32_t i = 0; i < length; i++) {
+        random_state ^= random_state << 13;
+        random_state ^= random_state >> 7;
+        random_state ^= random_state << 17;
+        buffer[i] = (uint8_t)(random_state >> 24);
+    }
+}
+
+/* ---- low-level monitors (CoreLib's locks and waits) ---- */
+
+typedef struct LowLevelMonitor {
+    int32_t held;
+} LowLevelMonitor;
+
+LowLevelMonitor *SystemNative_LowLevelMonitor_Create(void) {
+    return graft_heap_alloc(sizeof(LowLevelMonitor), 16);
+}
+
+void SystemNative_LowLevelMonitor_Destroy(LowLevelMonitor *monitor) { (void)monitor; }
+
+void SystemNative_LowLevelMonitor_Acquire(LowLevelMonitor *monitor) {
+    if (monitor->held)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "deadlock: a low-level monitor was acquired twice on the only thread");
+    monitor->held = 1;
+}
+
+void SystemNative_LowLevelMonitor_Release(LowLevelMonitor *monitor) { monitor->held = 0; }
+
+void SystemNative_LowLevelMonitor_Signal_Release(LowLevelMonitor *monitor) { monitor->held = 0; }
+
+/* Nobody else can signal: the wait lasts its whole timeout. */
+int32_t SystemNative_LowLevelMonitor_TimedWait(LowLevelMonitor *monitor, int32_t timeout_ms) {
+    (void)monitor;
+    uint64_t end = graft_time_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+    while (graft_time_ns() < end)
+        __asm__ volatile("pause");
+    return 0; /* timed out */
+}
+
+void SystemNative_LowLevelMonitor_Wait(LowLevelMonitor *monitor) {
+    (void)monitor;
+    graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "deadlock: the only thread waits on a monitor nobody can signal (threads are not implemented)");
+}
