@@ -327,14 +327,22 @@ sealed unsafe class Dumper(string path, TextWriter o, DumpOptions opt, AssemblyS
     {
         o.WriteLine();
         o.WriteLine("[#US]");
-        var h = MetadataTokens.UserStringHandle(0);
-        while (true)
+        int heapSize = _md.GetHeapSize(HeapIndex.UserString);
+        var h = _md.GetNextHandle(MetadataTokens.UserStringHandle(0));
+        while (!h.IsNil)
         {
-            h = _md.GetNextHandle(h);
-            if (h.IsNil) break;
-            _sb.Clear().Append("0x").Append(MetadataTokens.GetHeapOffset(h).ToString("x")).Append(": ");
-            Text.Quote(_sb, _md.GetUserString(h));
-            o.WriteLine(_sb);
+            var next = _md.GetNextHandle(h);
+            int at = MetadataTokens.GetHeapOffset(h);
+            int size = (next.IsNil ? heapSize : MetadataTokens.GetHeapOffset(next)) - at;
+            // a one-byte entry (length 0, no terminal byte) is the heap's alignment padding, not a
+            // string (a real "" is 01 00), so it carries nothing and is left out
+            if (size > 1)
+            {
+                _sb.Clear().Append("0x").Append(at.ToString("x")).Append(": ");
+                Text.Quote(_sb, _md.GetUserString(h));
+                o.WriteLine(_sb);
+            }
+            h = next;
         }
     }
 
