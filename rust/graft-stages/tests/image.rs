@@ -383,7 +383,8 @@ const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 /// Boots QEMU with `args` added; returns the serial output and exit status.
 fn qemu(name: &str, args: &[String]) -> (String, Option<i32>) {
     let mut cmd = Command::new("qemu-system-x86_64");
-    cmd.args(["-accel", "tcg", "-m", "256", "-display", "none", "-serial", "stdio", "-no-reboot"])
+    // No network card: firmware would try PXE before giving up on a bad image.
+    cmd.args(["-accel", "tcg", "-m", "256", "-display", "none", "-serial", "stdio", "-no-reboot", "-nic", "none"])
         .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
         .args(args)
         .stdin(Stdio::null())
@@ -397,7 +398,8 @@ fn qemu(name: &str, args: &[String]) -> (String, Option<i32>) {
         let _ = stdout.read_to_end(&mut text);
         text
     });
-    let status = match child.wait_timeout(Duration::from_secs(60)).unwrap() {
+    // Generous: a UEFI boot takes ~3.5 s on an idle machine, far more on a busy one.
+    let status = match child.wait_timeout(Duration::from_secs(120)).unwrap() {
         Some(status) => status.code(),
         None => {
             let _ = child.kill();

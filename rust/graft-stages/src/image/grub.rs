@@ -202,10 +202,10 @@ pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>
         // A cache that cannot be written only costs time next run.
         for (job, image) in [(&bios, &bios_image), (&efi, &efi_image)] {
             let path = job.cache_path(dir);
-            if !path.is_file() {
-                if let Err(e) = graft_diag::write_atomic(&path, |f| std::io::Write::write_all(f, image)) {
-                    session.debug(&format!("image: cannot store {} in the cache: {e}", shown(&path)));
-                }
+            if !path.is_file()
+                && let Err(e) = graft_diag::write_atomic(&path, |f| std::io::Write::write_all(f, image))
+            {
+                session.debug(&format!("image: cannot store {} in the cache: {e}", shown(&path)));
             }
         }
     }

@@ -79,7 +79,8 @@ pub(super) fn write(files: Files, volume_id: &str, time: DateTime) -> Result<Lay
     let mut dev = MemDevice::new(vec![0u8; size], BlockSize::new(2048).expect("2048-byte blocks"));
     let report = hadris_iso::sync::write(&mut dev, &tree, &options).map_err(fail)?;
     debug_assert_eq!(report.size(), size as u64);
-    for warning in report.warnings() {
+    // Nothing here should be dropped (no symlinks, no special files).
+    if let Some(warning) = report.warnings().first() {
         return Err(Error::WriteFailed(format!("the ISO 9660 writer reported: {warning}")));
     }
     let place = |path: &str| {
