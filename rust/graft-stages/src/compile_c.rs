@@ -72,8 +72,9 @@ fn default_opt_level() -> String {
 pub struct Output {
     /// One per source, in request order.
     pub objects: Vec<ObjectFile>,
-    /// The compiler used.
-    pub compiler: PathBuf,
+    /// The compiler used (absent when there was nothing to compile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compiler: Option<PathBuf>,
 }
 
 /// Graft's kernel flags (see the module doc).
@@ -111,6 +112,9 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
         return Err(graft_diag::Failed);
     }
     let objects = object_paths(&request.output_dir, &request.sources, session)?;
+    if request.sources.is_empty() {
+        return Ok(Output { objects: Vec::new(), compiler: None });
+    }
 
     // Find clang and let cc assemble the command line.
     let clang = CLANG.find(request.clang.as_deref()).map_err(|m| session.error(Code::C_COMPILER_NOT_FOUND, m))?;
@@ -134,7 +138,7 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
             ok = false;
         }
     }
-    if ok { Ok(Output { objects: output, compiler: clang }) } else { Err(graft_diag::Failed) }
+    if ok { Ok(Output { objects: output, compiler: Some(clang) }) } else { Err(graft_diag::Failed) }
 }
 
 /// The cc build for this request. Nothing comes from Cargo's environment:

@@ -195,6 +195,15 @@ fn assemble_nasm_source_to_elf_object() {
 }
 
 #[test]
+fn nothing_to_build() {
+    let work = tempfile::tempdir().unwrap();
+    assert!(run_stage(&assemble_req(&[], work.path()), assemble::run).ok().objects.is_empty());
+    let out = run_stage(&compile_req(&[], work.path()), compile_c::run).ok();
+    assert!(out.objects.is_empty() && out.compiler.is_none());
+    run_stage(&link_req(&[], &work.path().join("k.elf")), link::run).single_error("GRAFT9003");
+}
+
+#[test]
 fn assemble_with_yasm_by_name() {
     let work = tempfile::tempdir().unwrap();
     let mut request = assemble_req(&[sdk_boot().join("multiboot2_entry.asm")], work.path());
