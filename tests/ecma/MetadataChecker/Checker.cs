@@ -189,6 +189,13 @@ sealed unsafe class AssemblyChecker(string path, string? pdbPath, AssemblySet se
                         p.Add($"{tname}/{row}", $"table must be sorted by {cols[schema.SortKey].Name} but 0x{key:X} follows 0x{prevKey:X}");
                         sortReported = true;
                     }
+                    // GenericParam: Number is the secondary key (the reader finds a method's or type's
+                    // parameters as a contiguous, ordered run)
+                    else if (t == Schema.GenericParam && row > 1 && key == prevKey && raw.Cell(t, row, 0) <= raw.Cell(t, row - 1, 0) && !sortReported)
+                    {
+                        p.Add($"{tname}/{row}", $"generic parameters of one owner must be sorted by Number but {raw.Cell(t, row, 0)} follows {raw.Cell(t, row - 1, 0)}");
+                        sortReported = true;
+                    }
                     prevKey = key;
                 }
             }
