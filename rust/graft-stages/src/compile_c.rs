@@ -19,7 +19,9 @@
 use crate::assemble::{CLANG, ObjectFile, build_object, object_paths};
 use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,12 +120,7 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
 
     // Find clang and let cc assemble the command line.
     let clang = CLANG.find(request.clang.as_deref()).map_err(|m| session.error(Code::C_COMPILER_NOT_FOUND, m))?;
-    let probe_dir = tempfile::tempdir().map_err(|e| {
-        session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot create a temporary folder for the compiler: {e}"))
-    })?;
-    let tool = configure(request, &clang, probe_dir.path()).try_get_compiler().map_err(|e| {
-        session.error(Code::C_COMPILER_NOT_FOUND, format!("cannot set up '{}' as the C compiler: {e}", clang.display()))
-    })?;
+    let tool = compiler_command(request, &clang, session)?;
 
     // Compile each source; keep going so that every file's errors show.
     let mut ok = true;
@@ -139,6 +136,37 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
         }
     }
     if ok { Ok(Output { objects: output, compiler: Some(clang) }) } else { Err(graft_diag::Failed) }
+}
+
+/// The compiler command cc makes for this request. cc probes the compiler
+/// (three runs of clang, about a second on a slow machine), so the result is
+/// kept for the life of the process, keyed by everything that shapes it.
+fn compiler_command(request: &Request, clang: &Path, session: &mut Session<'_>) -> StageResult<cc::Tool> {
+    static CACHE: OnceLock<Mutex<HashMap<String, cc::Tool>>> = OnceLock::new();
+    let modified = std::fs::metadata(clang).and_then(|m| m.modified()).ok();
+    let key = format!(
+        "{}|{modified:?}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
+        clang.display(),
+        request.opt_level,
+        request.sse,
+        request.code_model,
+        request.debug,
+        request.include_dirs,
+        request.defines,
+        request.flags
+    );
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(tool) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(tool.clone());
+    }
+    let probe_dir = tempfile::tempdir().map_err(|e| {
+        session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot create a temporary folder for the compiler: {e}"))
+    })?;
+    let tool = configure(request, clang, probe_dir.path()).try_get_compiler().map_err(|e| {
+        session.error(Code::C_COMPILER_NOT_FOUND, format!("cannot set up '{}' as the C compiler: {e}", clang.display()))
+    })?;
+    cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, tool.clone());
+    Ok(tool)
 }
 
 /// The cc build for this request. Nothing comes from Cargo's environment:
