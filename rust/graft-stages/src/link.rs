@@ -86,13 +86,13 @@ const MB2_SEARCH_LIMIT: usize = 32 * 1024;
 struct Script {
     path: PathBuf,
     text: String,
-    _temp: Option<tempfile::TempPath>,
+    temp: Option<tempfile::TempPath>,
 }
 
 impl Script {
     /// The script's name in messages.
     fn display_name(&self) -> String {
-        if self._temp.is_some() { DEFAULT_SCRIPT_NAME.to_string() } else { self.path.display().to_string() }
+        if self.temp.is_some() { DEFAULT_SCRIPT_NAME.to_string() } else { self.path.display().to_string() }
     }
 }
 
@@ -228,7 +228,7 @@ fn load_script(request: &Request, session: &mut Session<'_>) -> StageResult<Scri
                 .at(path, None, None),
             )
         })?;
-        return Ok(Script { path: path.clone(), text, _temp: None });
+        return Ok(Script { path: path.clone(), text, temp: None });
     }
     let write = || -> std::io::Result<tempfile::TempPath> {
         let mut file = tempfile::Builder::new().prefix("graft-kernel.").suffix(".ld").tempfile()?;
@@ -242,7 +242,7 @@ fn load_script(request: &Request, session: &mut Session<'_>) -> StageResult<Scri
             format!("cannot write the default linker script to a temporary file: {e}"),
         )
     })?;
-    Ok(Script { path: temp.to_path_buf(), text: DEFAULT_LINKER_SCRIPT.to_string(), _temp: Some(temp) })
+    Ok(Script { path: temp.to_path_buf(), text: DEFAULT_LINKER_SCRIPT.to_string(), temp: Some(temp) })
 }
 
 /// The symbol named by the script's `ENTRY(...)`.
@@ -312,7 +312,7 @@ fn report_linker_output(output: &str, script: &Script, objects: &[PathBuf], sess
             && Path::new(&c[1]) == script.path
         {
             let excerpt = message.context.first().map(|l| format!(" (at '{l}')")).unwrap_or_default();
-            let (file, text) = if script._temp.is_some() {
+            let (file, text) = if script.temp.is_some() {
                 (PathBuf::from("graft-kernel.ld"), format!("{} in {DEFAULT_SCRIPT_NAME}{excerpt}", &c[3]))
             } else {
                 (script.path.clone(), format!("linker script error: {}{excerpt}", &c[3]))
