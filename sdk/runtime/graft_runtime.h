@@ -33,6 +33,12 @@ void *graft_heap_alloc(uint64_t size, uint64_t align);
 uint64_t graft_heap_used(void);
 uint64_t graft_heap_size(void);
 
+/* ---- paging (paging.c) ---- */
+/* Makes the 4 KiB page holding `address` not present. */
+void graft_unmap_page(uint64_t address);
+/* The managed stack's guard page, 0 before there is one. */
+extern uint64_t graft_stack_guard;
+
 /* ---- CPU exceptions (idt.c) ---- */
 void graft_idt_init(void);
 

@@ -130,6 +130,12 @@ void graft_fault(FaultFrame *f) {
     reg("  r8 ", f->r8); reg(" r9 ", f->r9); reg(" r10 ", f->r10); reg(" r11 ", f->r11);
     reg(" r12 ", f->r12); reg(" r13 ", f->r13); reg(" r14 ", f->r14); reg(" r15 ", f->r15);
     reg(" rflags ", f->rflags);
+    if (f->vector == 14 && cr2 < 4096)
+        serial_write("\ngraft: a null reference was dereferenced (NullReferenceException: exceptions are not implemented)");
+    else if ((f->vector == 14 || f->vector == 8) && graft_stack_guard &&
+             ((cr2 >= graft_stack_guard && cr2 < graft_stack_guard + 4096) ||
+              (f->rsp >= graft_stack_guard - 4096 && f->rsp < graft_stack_guard + 4096 + 64)))
+        serial_write("\ngraft: stack overflow (the managed stack is 1 MiB)");
     serial_write("\ngraft: find the code with: addr2line -f -e Kernel.elf ");
     serial_write_hex(f->rip);
     serial_write("\n");

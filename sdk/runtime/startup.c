@@ -63,6 +63,20 @@ void graft_not_implemented(const char *symbol) {
 static char kernel_name[] = "kernel";
 static char *kernel_argv[] = {kernel_name, 0};
 
+/* The managed stack: 1 MiB from the heap, with an unmapped guard page below
+ * it (the boot stack is 64 KiB with nothing under it but page tables). */
+#define MANAGED_STACK_SIZE (1024 * 1024)
+
+extern uint32_t graft_call_on_stack(uint32_t (*fn)(void), void *stack_top);
+
+static uint32_t run_managed(void) {
+    int module_count = (int)(__modules_end - __modules_start);
+    InitializeModules(__kernel_start, __modules_start, module_count,
+                      graft_classlib_functions, graft_classlib_function_count);
+    __managed__Startup();
+    return (uint32_t)__managed__Main(1, kernel_argv);
+}
+
 uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     serial_init();
     graft_idt_init();
@@ -70,9 +84,11 @@ uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "not started by a Multiboot2 boot loader (bad magic)");
     graft_heap_init(info);
 
-    int module_count = (int)(__modules_end - __modules_start);
-    InitializeModules(__kernel_start, __modules_start, module_count,
-                      graft_classlib_functions, graft_classlib_function_count);
-    __managed__Startup();
-    return (uint32_t)__managed__Main(1, kernel_argv);
+    /* Page 0 unmapped: a null dereference faults (and says so). */
+    graft_unmap_page(0);
+    char *stack = graft_heap_alloc(4096 + MANAGED_STACK_SIZE, 4096);
+    graft_unmap_page((uint64_t)(uintptr_t)stack);
+    graft_stack_guard = (uint64_t)(uintptr_t)stack;
+
+    return graft_call_on_stack(run_managed, stack + 4096 + MANAGED_STACK_SIZE);
 }
