@@ -1,7 +1,7 @@
 /* Exceptions and fail-fast. Exception DISPATCH is not implemented yet: a
  * throw prints the exception's MethodTable and the throwing address (find
  * both with `nm`/`addr2line -e Kernel.elf`) and stops the kernel with
- * GRAFT_EXIT_FAILFAST. Fail-fast prints its reason and stops the same way.
+ * GRAFT_EXIT_FAILFAST (0x7B). Fail-fast prints its reason and stops the same way.
  *
  * Exports:
  *   RhpThrowEx, RhpRethrow              stop with the exception's type and address
@@ -21,6 +21,16 @@ static __attribute__((noreturn)) void thrown(const char *what, Object *exception
     serial_write(" (exception dispatch is not implemented yet): exception MethodTable ");
     serial_write_hex(exception ? (uint64_t)(uintptr_t)exception->method_table : 0);
     serial_write(", thrown from ");
+    serial_write_hex((uint64_t)(uintptr_t)from);
+    serial_write("\ngraft: find the type with: nm Kernel.elf | grep ");
+    uint64_t mt = exception ? (uint64_t)(uintptr_t)exception->method_table : 0;
+    static const char digits[] = "0123456789abcdef";
+    char hex[17];
+    for (int i = 0; i < 16; i++)
+        hex[i] = digits[(mt >> (60 - 4 * i)) & 0xF];
+    hex[16] = 0;
+    serial_write(hex);
+    serial_write(" ; the code with: addr2line -f -e Kernel.elf ");
     serial_write_hex((uint64_t)(uintptr_t)from);
     serial_write("\n");
     debug_exit(GRAFT_EXIT_FAILFAST);

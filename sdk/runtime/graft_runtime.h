@@ -12,12 +12,15 @@
 #include "graft_boot.h"
 
 /* Exit codes written to the isa-debug-exit port when the kernel stops on its
- * own (QEMU then exits with (code << 1) | 1). Main's return value is the other
- * way out; keep these out of the range a Main normally returns. */
-#define GRAFT_EXIT_FAULT          0x7F /* CPU exception (IDT): status 255 */
-#define GRAFT_EXIT_UNIMPLEMENTED  0x7E /* a runtime service is not implemented: 253 */
-#define GRAFT_EXIT_FAILFAST       0x7D /* FailFast, abort, managed exception thrown: 251 */
-#define GRAFT_EXIT_RUNTIME_ERROR  0x7C /* out of memory, bad module, table full: 249 */
+ * own (QEMU then exits with (code << 1) | 1; `graft run` exits with the code).
+ * QEMU's status is 8 bits, so a code is 7 bits; `graft run` itself uses 124
+ * (time limit) and 125 (reset without a code), so these avoid both. Main's
+ * return value is the other way out; keep these out of the range a Main
+ * normally returns. */
+#define GRAFT_EXIT_FAULT          0x7F /* 127, QEMU 255: CPU exception (IDT) */
+#define GRAFT_EXIT_UNIMPLEMENTED  0x7E /* 126, QEMU 253: a runtime service is not implemented */
+#define GRAFT_EXIT_FAILFAST       0x7B /* 123, QEMU 247: FailFast, abort, managed exception thrown */
+#define GRAFT_EXIT_RUNTIME_ERROR  0x7A /* 122, QEMU 245: out of memory, bad module, table full */
 
 /* ---- console and stopping (startup.c) ---- */
 /* Prints "graft: <message>" then stops the machine with `code`. */

@@ -4,6 +4,7 @@
  *   graft_kernel_main        called by sdk/boot/multiboot2_entry.asm
  *   graft_panic              print a message on COM1 and stop with a code
  *   graft_not_implemented    the message and exit of every missing service
+ *   graft_boot_command_line  the boot loader's command line (Graft.Kernel.Machine.CommandLine)
  *
  * Sequence: COM1, the IDT (so that a fault prints instead of resetting), the
  * heap over the Multiboot2 memory map, then CoreLib's
@@ -77,11 +78,23 @@ static uint32_t run_managed(void) {
     return (uint32_t)__managed__Main(1, kernel_argv);
 }
 
+static uint64_t boot_info;
+
+/* The command line the boot loader passed (graft image --cmdline), UTF-8. */
+int32_t graft_boot_command_line(const char **text) {
+    *text = boot_info ? graft_mb2_cmdline(boot_info) : "";
+    int32_t length = 0;
+    while ((*text)[length])
+        length++;
+    return length;
+}
+
 uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     serial_init();
     graft_idt_init();
     if (magic != GRAFT_MULTIBOOT2_BOOT_MAGIC)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "not started by a Multiboot2 boot loader (bad magic)");
+    boot_info = info;
     graft_heap_init(info);
 
     /* Page 0 unmapped: a null dereference faults (and says so). */

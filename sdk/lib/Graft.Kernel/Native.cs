@@ -38,4 +38,7 @@ internal static unsafe class Native
 
     [DllImport("*", EntryPoint = "graft_machine_halt"), SuppressGCTransition]
     internal static extern void Halt();
+
+    [DllImport("*", EntryPoint = "graft_boot_command_line"), SuppressGCTransition]
+    internal static extern int CommandLine(byte** text);
 }
