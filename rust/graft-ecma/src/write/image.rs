@@ -55,8 +55,12 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
     let pe_file = &asm.pe;
 
     // Reserve: the new section's RVA, body placement, metadata, file layout.
-    let salign = pe_file.section_alignment.max(1) as usize;
-    let falign = pe_file.file_alignment.max(1) as usize;
+    let salign = pe_file.section_alignment as usize;
+    let falign = pe_file.file_alignment as usize;
+    // PE/COFF limits; they also bound how much padding the layout can add.
+    if !falign.is_power_of_two() || !(0x200..=0x1_0000).contains(&falign) || !salign.is_power_of_two() || salign > 0x10_0000 {
+        return Err(Error::at("FileAlignment/SectionAlignment outside the PE/COFF limits", pe_file.opt_offset as u64));
+    }
     // Where new bytes go: a new section when the headers have room for
     // one more section header, else the end of the last section, grown.
     // (ReadyToRun images fill their headers exactly.)
@@ -77,18 +81,34 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
         if vend(last) != image_end {
             return Err(Error::at("no room for a new section header and the last section in the file is not last in memory", pe_file.section_table_offset as u64));
         }
-        Some((i, align_up(last.virtual_size.max(last.raw_size) as usize, 16)))
+        let x = align_up(last.virtual_size.max(last.raw_size) as usize, 16);
+        if x > last.raw_size as usize + 0x10_0000 {
+            return Err(Error::at("last section's virtual size is far beyond its file size", pe_file.section_table_offset as u64));
+        }
+        Some((i, x))
     };
     let sect_rva = match extend {
         None => align_up(image_end, salign),
         Some((i, x)) => pe_file.sections[i].virtual_address as usize + x,
     };
+    // RVAs are 32-bit and the writer marks pending bodies with the top bit.
+    if sect_rva >= PENDING_BODY as usize {
+        return Err(Error::at("image too large to add a section", pe_file.section_table_offset as u64));
+    }
+    if let Some(t) = asm.metadata.tables.table(TableId::METHOD_DEF)
+        && let Some(r) = (1..=t.rows).find(|&r| t.get(r, 0) >= PENDING_BODY)
+    {
+        return Err(Error::row("method RVA beyond the 2 GiB image limit", TableId::METHOD_DEF, r));
+    }
     let mut bodies = Vec::new();
     let mut body_rvas = Vec::with_capacity(e.bodies.len());
     for b in &e.bodies {
         bodies.resize(align_up(bodies.len(), 4), 0);
         body_rvas.push((sect_rva + bodies.len()) as u32);
         b.encode(&mut bodies);
+    }
+    if sect_rva + bodies.len() >= PENDING_BODY as usize {
+        return Err(Error::at("image too large to add a section", pe_file.section_table_offset as u64));
     }
     let metadata = super::metadata::build(e, &body_rvas)?;
     let orig_md = &data[asm.metadata_offset..asm.metadata_offset + asm.cli.metadata.size as usize];
@@ -114,12 +134,15 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
     }
     let (cert_off, cert_size) = pe_file.dir(dir::SECURITY);
     let removed_certificate = cert_size != 0;
-    let keep_len = if removed_certificate && cert_off as usize + cert_size as usize >= data.len() && cert_off as usize <= data.len() {
+    let sections_end = pe_file.sections.iter().map(|s| (s.raw_offset + s.raw_size) as usize).max().unwrap_or(0);
+    // The certificate is cut off only when it is the file's tail, after
+    // every section; elsewhere its bytes stay and only the directory goes.
+    let cert_end = cert_off as usize + cert_size as usize;
+    let keep_len = if removed_certificate && cert_end >= data.len() && (cert_off as usize) >= sections_end && (cert_off as usize) <= data.len() {
         cert_off as usize
     } else {
         data.len()
     };
-    let sections_end = pe_file.sections.iter().map(|s| (s.raw_offset + s.raw_size) as usize).max().unwrap_or(0);
     let section = if content > 0 {
         let raw_off = match extend {
             None => align_up(keep_len.max(sections_end), falign),
@@ -151,6 +174,23 @@ fn emit(e: &Editor, plan: Plan, md_changed: bool) -> Result<Written, Error> {
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&data[..plan.keep_len]);
     let cli_off = asm.cli.offset;
+    // The signature no longer matches: zero it first, so that every later
+    // patch wins over a directory that overlaps other structures.
+    let cleared_strong_name = asm.cli.flags & cli::FLAG_STRONGNAMESIGNED != 0;
+    if cleared_strong_name {
+        let sn = asm.cli.strong_name_signature;
+        // Only a signature wholly inside one original section is zeroed, so
+        // a bad directory cannot reach the bytes written above.
+        if sn.size != 0
+            && pe_file.slice_at(sn.rva, sn.size, "").is_ok()
+            && let Some(o) = pe_file.rva_to_offset(sn.rva)
+            && o + sn.size as usize <= plan.keep_len
+            && !overlaps(o, sn.size as usize, cli_off, ch::SIZE)
+            && !overlaps(o, sn.size as usize, asm.metadata_offset, asm.cli.metadata.size as usize)
+        {
+            out[o..o + sn.size as usize].fill(0);
+        }
+    }
 
     // Metadata: in place, or with the new bytes.
     if plan.metadata_in_place && md_changed {
@@ -217,15 +257,8 @@ fn emit(e: &Editor, plan: Plan, md_changed: bool) -> Result<Written, Error> {
             put_u16(&mut out, pe_file.coff_offset + coff::MACHINE, m ^ x);
         }
     }
-    let cleared_strong_name = flags & cli::FLAG_STRONGNAMESIGNED != 0;
     if cleared_strong_name {
         flags &= !cli::FLAG_STRONGNAMESIGNED;
-        let sn = asm.cli.strong_name_signature;
-        if let Some(o) = pe_file.rva_to_offset(sn.rva).filter(|_| sn.size != 0)
-            && o + sn.size as usize <= out.len()
-        {
-            out[o..o + sn.size as usize].fill(0);
-        }
     }
     put_u32(&mut out, cli_off + ch::FLAGS, flags);
     if plan.removed_certificate {
@@ -267,6 +300,10 @@ fn remap_untouched_bodies(e: &Editor, out: &mut [u8]) -> Result<(), Error> {
         crate::il::decode::remap_tokens(code, |t, _| Ok(e.map_original_token(t))).map_err(|er| er.with_row(TableId::METHOD_DEF, row))?;
     }
     Ok(())
+}
+
+fn overlaps(a: usize, alen: usize, b: usize, blen: usize) -> bool {
+    a < b + blen && b < a + alen
 }
 
 fn data_ptr(d: &[u8]) -> usize {
