@@ -11,7 +11,10 @@
 ;   RhpPInvoke, RhpPInvokeReturn          GC transitions around P/Invokes: nothing to do
 ;   RhpReversePInvoke, RhpReversePInvokeReturn   the same around UnmanagedCallersOnly
 ;   RhpGcPoll                             never asked: RhpTrapThreads stays 0
-;   RhpStackProbe                         no guard pages yet: nothing to touch
+;   RhpStackProbe                         touches each page from rsp down to r11 (the new
+;                                         frame's lowest address, kept: the caller then does
+;                                         mov rsp, r11; rax trashed) so that a big frame hits
+;                                         the stack's guard page
 ;   RhpTrapThreads                        data (ILC reads it RIP-relative), 0
 
 bits 64
@@ -51,7 +54,16 @@ RhpPInvokeReturn:
 RhpReversePInvoke:
 RhpReversePInvokeReturn:
 RhpGcPoll:
+    ret
+
 RhpStackProbe:
+    mov rax, rsp
+    and rax, -4096
+.probe:
+    sub rax, 4096
+    test [rax], eax
+    cmp rax, r11
+    jg .probe
     ret
 
 section .data
