@@ -9,6 +9,7 @@ pub mod edit;
 pub mod il;
 mod inspect;
 mod le;
+pub mod pdb;
 pub mod raw;
 pub mod read;
 pub mod sig;

@@ -163,3 +163,91 @@ fn patched_corelib_runs_a_program() {
     assert!(ok, "program on patched CoreLib failed: {err}");
     assert_eq!(out, EXPECTED_ORIGINAL.replace("\n1.2\n", "\npatched 1.2\n"));
 }
+
+/// The PDB follows the patch: sequence points of replaced bodies come from
+/// the plug's PDB, added methods get empty debug rows, and the CodeView id
+/// and PDB checksum in the image match the rewritten PDB.
+#[test]
+fn rewritten_pdb_matches_the_patched_assembly() {
+    use graft_ecma::pdb::{MethodSource, rewrite, update_debug_directory};
+    use graft_ecma::read::Metadata;
+    let Some(fx) = fixture() else { return };
+    let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
+    let plugs = std::fs::read(&fx.plugs_dll).unwrap();
+    let target_pdb = std::fs::read(fx.target_out.join("Target.pdb")).unwrap();
+    let plugs_pdb = std::fs::read(fx.plugs_dll.with_extension("pdb")).unwrap();
+    let t = Assembly::read(&target).unwrap();
+    let p = Assembly::read(&plugs).unwrap();
+    let tpdb = Metadata::parse(&target_pdb).unwrap();
+    let ppdb = Metadata::parse(&plugs_pdb).unwrap();
+    let mut e = Editor::new(&t);
+    let mut imp = Importer::new(&p, None);
+    let tt = e.find_type("", "Target").unwrap();
+    let mut sources = Vec::new();
+    for name in ["Answer", "Catch", "Generic"] {
+        let prow = method_row(&p, "Plugs", name);
+        let body = p.method_body(prow).unwrap().unwrap();
+        let nb = imp.import_body(&mut e, &body).unwrap();
+        let row = e.find_method(tt, name, None).unwrap();
+        sources.push((row, prow, nb.local_sig & 0xFF_FFFF, nb.code.len() as u32));
+        e.replace_body(row, nb).unwrap();
+    }
+    // An added method shifts Program's methods; its debug row must be empty.
+    let added = e
+        .add_method(tt, NewMethod {
+            flags: 0x0096,
+            name: "Added".into(),
+            signature: vec![0x00, 0x00, 0x08],
+            body: Some(NewBody { max_stack: 1, code: vec![0x16, 0x2A], ..Default::default() }),
+            ..Default::default()
+        })
+        .unwrap();
+    // Rows were inserted after the sources were recorded: use current rows.
+    let sources: Vec<MethodSource> = sources
+        .iter()
+        .map(|&(row, prow, ls, cs)| MethodSource {
+            target_row: if row >= added { row + 1 } else { row },
+            source_pdb: &ppdb,
+            source_row: prow,
+            local_sig_row: ls,
+            code_size: cs,
+        })
+        .collect();
+    let mut w = write(&e, &WriteOptions::default()).unwrap();
+    let new_pdb = rewrite(&tpdb, &e, &sources).unwrap();
+    update_debug_directory(&mut w.bytes, &t, &new_pdb).unwrap();
+
+    let b = Assembly::read(&w.bytes).unwrap();
+    let cv = b.debug_entries().unwrap().into_iter().find_map(|d| d.codeview().map(|c| c.0)).unwrap();
+    let pdb = Metadata::parse(&new_pdb.bytes).unwrap();
+    assert_eq!(cv, pdb.pdb.unwrap().id[..16], "CodeView GUID equals the PDB id");
+    let mdi = pdb.tables.table(TableId::METHOD_DEBUG_INFORMATION).unwrap();
+    assert_eq!(mdi.rows, b.metadata.tables.row_count(TableId::METHOD_DEF));
+    assert_eq!((mdi.get(added, 0), mdi.get(added, 1)), (0, 0), "added method has no sequence points");
+    let doc_name = |row: u32| -> String {
+        let d = mdi.get(row, 0);
+        let name = pdb.blobs.get(pdb.tables.get(TableId::DOCUMENT, d, 0)).unwrap();
+        let sep = name[0] as char;
+        let mut r = graft_ecma::sig::Reader::new(&name[1..]);
+        let mut parts = Vec::new();
+        while !r.at_end() {
+            parts.push(String::from_utf8_lossy(pdb.blobs.get(r.compressed().unwrap()).unwrap()).into_owned());
+        }
+        parts.join(&sep.to_string())
+    };
+    let be = Editor::new(&b);
+    let answer = be.find_method(be.find_type("", "Target").unwrap(), "Answer", None).unwrap();
+    let main = be.find_method(be.find_type("", "Program").unwrap(), "Main", None).unwrap();
+    assert!(doc_name(answer).ends_with("Plugs.cs"), "{}", doc_name(answer));
+    assert!(doc_name(main).ends_with("Target.cs"), "{}", doc_name(main));
+    assert_eq!(pdb.pdb.unwrap().entry_point, TableId::METHOD_DEF.token(main));
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pdb-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Target.dll"), &w.bytes).unwrap();
+    std::fs::write(dir.join("Target.pdb"), &new_pdb.bytes).unwrap();
+    if let Some((ok, text)) = metadata_check_args(&[dir.join("Target.dll").as_os_str(), "--pdb".as_ref(), dir.join("Target.pdb").as_os_str()]) {
+        assert!(ok, "MetadataChecker rejected the assembly and PDB:\n{text}");
+    }
+}

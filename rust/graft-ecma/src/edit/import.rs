@@ -166,7 +166,7 @@ impl<'s> Importer<'s> {
     }
 
     fn target_identity_name<'e>(e: &'e Editor) -> &'e str {
-        e.asm.name().unwrap_or("")
+        e.asm.and_then(|a| a.name()).unwrap_or("")
     }
 
     /// Imports a TypeDef/TypeRef/TypeSpec token of the source.

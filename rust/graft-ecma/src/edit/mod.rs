@@ -13,7 +13,7 @@ pub use tables::TableData;
 
 use crate::il::NewBody;
 use crate::raw::TableId;
-use crate::read::{Assembly, Error, Tables};
+use crate::read::{Assembly, Error, Metadata, Tables};
 use tables::NUM_TABLES;
 
 /// RVA column values with this bit set name a body in [`Editor::bodies`]
@@ -26,7 +26,10 @@ pub const PENDING_BODY: u32 = 0x8000_0000;
 pub type EditError = Error;
 
 pub struct Editor<'a, 'data> {
-    pub asm: &'a Assembly<'data>,
+    /// The image being edited; `None` when editing standalone metadata (a
+    /// portable PDB).
+    pub asm: Option<&'a Assembly<'data>>,
+    pub md: &'a Metadata<'data>,
     pub(crate) tables: Vec<TableData<'data>>,
     pub strings: Heap<'data>,
     pub blobs: Heap<'data>,
@@ -45,7 +48,14 @@ pub struct Editor<'a, 'data> {
 
 impl<'a, 'data> Editor<'a, 'data> {
     pub fn new(asm: &'a Assembly<'data>) -> Self {
-        let md = &asm.metadata;
+        let mut e = Self::for_metadata(&asm.metadata);
+        e.asm = Some(asm);
+        e.entry_point = asm.cli.entry_point;
+        e
+    }
+
+    /// Edits metadata that is not inside a PE image (a portable PDB).
+    pub fn for_metadata(md: &'a Metadata<'data>) -> Self {
         let tables = (0..NUM_TABLES)
             .map(|i| match md.tables.tables[i] {
                 Some(t) => TableData::Raw(t),
@@ -53,7 +63,8 @@ impl<'a, 'data> Editor<'a, 'data> {
             })
             .collect();
         Editor {
-            asm,
+            asm: None,
+            md,
             tables,
             strings: Heap::new(HeapKind::Strings, md.strings.data),
             blobs: Heap::new(HeapKind::Blob, md.blobs.data),
@@ -62,13 +73,13 @@ impl<'a, 'data> Editor<'a, 'data> {
             bodies: Vec::new(),
             method_map: None,
             field_map: None,
-            entry_point: asm.cli.entry_point,
+            entry_point: md.pdb.map_or(0, |p| p.entry_point),
             dirty: false,
         }
     }
 
     pub fn original_tables(&self) -> &Tables<'data> {
-        &self.asm.metadata.tables
+        &self.md.tables
     }
 
     pub fn rows(&self, t: TableId) -> u32 {
@@ -140,7 +151,8 @@ impl<'a, 'data> Editor<'a, 'data> {
         if rva == 0 {
             return Ok(None);
         }
-        let bytes = self.asm.pe.rest_at(rva, "method body RVA outside the image").map_err(|e| e.with_row(TableId::METHOD_DEF, row))?;
+        let asm = self.asm.ok_or(Error::row("method bodies need an assembly image", TableId::METHOD_DEF, row))?;
+        let bytes = asm.pe.rest_at(rva, "method body RVA outside the image").map_err(|e| e.with_row(TableId::METHOD_DEF, row))?;
         let b = crate::il::MethodBody::parse(bytes, 0).map_err(|e| e.with_row(TableId::METHOD_DEF, row))?;
         let mut nb = b.to_new();
         // Original IL uses original numbering.

@@ -165,14 +165,14 @@ impl Editor<'_, '_> {
         }
         match t {
             TableId::METHOD_DEF => {
-                let orig = self.asm.metadata.tables.row_count(TableId::METHOD_DEF);
+                let orig = self.md.tables.row_count(TableId::METHOD_DEF);
                 let m = self.method_map.get_or_insert_with(|| (0..=orig).collect());
                 m.iter_mut().skip(1).for_each(|r| *r = shift(*r));
                 self.entry_point = remap_token(self.entry_point, TableId::METHOD_DEF, &shift);
                 self.remap_pending_bodies(TableId::METHOD_DEF, &shift)?;
             }
             TableId::FIELD => {
-                let orig = self.asm.metadata.tables.row_count(TableId::FIELD);
+                let orig = self.md.tables.row_count(TableId::FIELD);
                 let m = self.field_map.get_or_insert_with(|| (0..=orig).collect());
                 m.iter_mut().skip(1).for_each(|r| *r = shift(*r));
                 self.remap_pending_bodies(TableId::FIELD, &shift)?;

@@ -6,7 +6,7 @@ use crate::le::*;
 use crate::raw::cli::{self, header as ch};
 use crate::raw::pe::{self, coff, dir, opt, section};
 use crate::raw::TableId;
-use crate::read::Error;
+use crate::read::{Assembly, Error};
 use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -50,7 +50,7 @@ struct Plan {
 }
 
 pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
-    let asm = e.asm;
+    let asm = e.asm.ok_or(Error::at("writing a PE image needs an editor made from an assembly", 0))?;
     let data = asm.data;
     let pe_file = &asm.pe;
 
@@ -161,11 +161,10 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
     let plan = Plan {
         bodies, metadata, metadata_in_place, section, metadata_section_offset, keep_len, removed_certificate,
     };
-    emit(e, plan, md_changed)
+    emit(e, asm, plan, md_changed)
 }
 
-fn emit(e: &Editor, plan: Plan, md_changed: bool) -> Result<Written, Error> {
-    let asm = e.asm;
+fn emit(e: &Editor, asm: &Assembly, plan: Plan, md_changed: bool) -> Result<Written, Error> {
     let data = asm.data;
     let pe_file = &asm.pe;
     let falign = pe_file.file_alignment.max(1) as usize;
@@ -243,7 +242,7 @@ fn emit(e: &Editor, plan: Plan, md_changed: bool) -> Result<Written, Error> {
     if e.entry_point != asm.cli.entry_point {
         put_u32(&mut out, cli_off + ch::ENTRY_POINT, e.entry_point);
     }
-    remap_untouched_bodies(e, &mut out)?;
+    remap_untouched_bodies(e, asm, &mut out)?;
 
     // The image changed: drop what would now be wrong.
     let mut flags = asm.cli.flags;
@@ -282,11 +281,10 @@ fn emit(e: &Editor, plan: Plan, md_changed: bool) -> Result<Written, Error> {
 }
 
 /// Patches MethodDef/Field tokens in bodies left in place when rows moved.
-fn remap_untouched_bodies(e: &Editor, out: &mut [u8]) -> Result<(), Error> {
+fn remap_untouched_bodies(e: &Editor, asm: &Assembly, out: &mut [u8]) -> Result<(), Error> {
     if e.method_map.is_none() && e.field_map.is_none() {
         return Ok(());
     }
-    let asm = e.asm;
     let mut done = HashSet::new();
     for row in 1..=e.rows(TableId::METHOD_DEF) {
         let rva = e.get(TableId::METHOD_DEF, row, 0);

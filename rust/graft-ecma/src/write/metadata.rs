@@ -11,8 +11,14 @@ use crate::read::tables_num::NUM_TABLES;
 
 /// Builds the metadata. `body_rvas[i]` is the RVA assigned to pending body `i`.
 pub fn build(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
-    let md = &e.asm.metadata;
-    let tables = tables_stream(e, body_rvas)?;
+    build_with(e, body_rvas, None)
+}
+
+/// As [`build`], with a replacement `#Pdb` stream (a portable PDB whose
+/// type-system row counts changed); its row counts decide index widths.
+pub fn build_with(e: &Editor, body_rvas: &[u32], pdb: Option<(&[u8], [u32; NUM_TABLES])>) -> Result<Vec<u8>, Error> {
+    let md = e.md;
+    let tables = tables_stream(e, body_rvas, pdb.map(|p| p.1))?;
     let mut streams: Vec<(&[u8], Vec<u8>)> = Vec::with_capacity(md.streams.len() + 3);
     let heap_bytes = |h: &Heap| {
         let mut v = Vec::with_capacity(align_up(h.len(), 4));
@@ -31,6 +37,7 @@ pub fn build(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
                 b"#US" => { seen[1] = true; heap_bytes(&e.user_strings) }
                 b"#Blob" => { seen[2] = true; heap_bytes(&e.blobs) }
                 b"#GUID" => { seen[3] = true; heap_bytes(&e.guids) }
+                b"#Pdb" if pdb.is_some() => pdb.map(|p| p.0.to_vec()).unwrap_or_default(),
                 _ => md.data[s.offset as usize..(s.offset + s.size) as usize].to_vec(),
             }
         };
@@ -76,8 +83,8 @@ pub fn build(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-fn tables_stream(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
-    let md = &e.asm.metadata;
+fn tables_stream(e: &Editor, body_rvas: &[u32], ext_rows: Option<[u32; NUM_TABLES]>) -> Result<Vec<u8>, Error> {
+    let md = e.md;
     let orig = &md.tables;
     let mut heap_sizes = orig.heap_sizes;
     if e.strings.len() > 0xFFFF {
@@ -99,10 +106,10 @@ fn tables_stream(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
         }
     }
     let mut width_rows = rows;
-    if let Some(p) = md.pdb {
+    if let Some(ext) = ext_rows.or(md.pdb.map(|p| p.type_system_rows)) {
         for i in 0..NUM_TABLES {
             if rows[i] == 0 {
-                width_rows[i] = p.type_system_rows[i];
+                width_rows[i] = ext[i];
             }
         }
     }

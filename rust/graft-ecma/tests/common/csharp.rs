@@ -149,6 +149,11 @@ pub fn run_dll(dotnet: &Path, dll: &Path) -> (bool, String, String) {
 /// The MetadataChecker (tests/ecma) run on a file or folder, if it exists:
 /// `Some((ok, output))`.
 pub fn metadata_check(path: &Path) -> Option<(bool, String)> {
+    metadata_check_args(&[path.as_os_str()])
+}
+
+/// The MetadataChecker's `check` with arbitrary arguments.
+pub fn metadata_check_args(args: &[&std::ffi::OsStr]) -> Option<(bool, String)> {
     let proj = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/ecma/MetadataChecker");
     if !proj.exists() {
         eprintln!("note: tests/ecma/MetadataChecker absent; skipping the System.Reflection.Metadata check");
@@ -158,7 +163,7 @@ pub fn metadata_check(path: &Path) -> Option<(bool, String)> {
         .args(["run", "--project"])
         .arg(&proj)
         .args(["-c", "Release", "--", "check"])
-        .arg(path)
+        .args(args)
         .output()
         .ok()?;
     Some((out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
