@@ -219,3 +219,25 @@ pub fn update_debug_directory(image: &mut [u8], asm: &Assembly, pdb: &RewrittenP
     }
     Ok(())
 }
+
+/// Largest embedded PDB we inflate (bounds memory on hostile input).
+pub const MAX_EMBEDDED_PDB: usize = 256 << 20;
+
+/// Rewrites the assembly's embedded portable PDB, if it has one, and hands
+/// the new compressed entry to the editor's writer. Call after all other
+/// edits and before `write`; then [`update_debug_directory`] on the output.
+pub fn rewrite_embedded(asm: &Assembly, e: &mut Editor, sources: &[MethodSource]) -> Result<Option<RewrittenPdb>, Error> {
+    let Some(entry) = asm.debug_entries()?.into_iter().find(|d| d.kind == crate::raw::pe::debug::TYPE_EMBEDDED_PORTABLE_PDB) else {
+        return Ok(None);
+    };
+    let raw = entry.embedded_pdb(MAX_EMBEDDED_PDB).unwrap_or(Err(Error::at("bad embedded PDB", entry.data_offset as u64)))?;
+    let md = Metadata::parse(&raw)?;
+    let new = rewrite(&md, e, sources)?;
+    let mut blob = Vec::with_capacity(new.bytes.len() / 2 + 8);
+    blob.extend_from_slice(&crate::raw::pe::debug::EMBEDDED_PDB_MPDB.to_le_bytes());
+    blob.extend_from_slice(&(new.bytes.len() as u32).to_le_bytes());
+    blob.extend_from_slice(&miniz_oxide::deflate::compress_to_vec(&new.bytes, 6));
+    e.debug_data.push((entry.entry_offset, blob));
+    e.dirty = true;
+    Ok(Some(new))
+}

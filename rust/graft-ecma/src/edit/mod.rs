@@ -42,6 +42,9 @@ pub struct Editor<'a, 'data> {
     pub(crate) method_map: Option<Vec<u32>>,
     pub(crate) field_map: Option<Vec<u32>>,
     pub entry_point: u32,
+    /// New data for debug directory entries: (file offset of the 28-byte
+    /// entry, bytes). The writer places the bytes and fixes the entry.
+    pub debug_data: Vec<(usize, Vec<u8>)>,
     /// Anything changed at all (tables, heaps, bodies)?
     pub dirty: bool,
 }
@@ -74,6 +77,7 @@ impl<'a, 'data> Editor<'a, 'data> {
             method_map: None,
             field_map: None,
             entry_point: md.pdb.map_or(0, |p| p.entry_point),
+            debug_data: Vec::new(),
             dirty: false,
         }
     }

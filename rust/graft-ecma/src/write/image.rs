@@ -29,6 +29,13 @@ pub struct Written {
 
 const NEW_SECTION_NAME: [u8; 8] = *b".graft\0\0";
 
+enum DebugPlace {
+    /// File offset of the old data, overwritten.
+    InPlace(usize),
+    /// Offset within the new bytes.
+    New(usize),
+}
+
 /// Where the new bytes (bodies, moved metadata) go.
 struct NewBytes {
     rva: u32,
@@ -40,7 +47,9 @@ struct NewBytes {
 
 /// What the reserve pass decided.
 struct Plan {
+    /// Bodies, then debug data that did not fit in place.
     bodies: Vec<u8>,
+    debug_place: Vec<DebugPlace>,
     metadata: Vec<u8>,
     metadata_in_place: bool,
     section: Option<NewBytes>,
@@ -107,6 +116,22 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
         body_rvas.push((sect_rva + bodies.len()) as u32);
         b.encode(&mut bodies);
     }
+    // Replaced debug data: in place when it fits, else after the bodies.
+    let mut debug_place = Vec::with_capacity(e.debug_data.len());
+    for (entry, blob) in &e.debug_data {
+        let old_size = u32_at(data, entry + 16).unwrap_or(0) as usize;
+        let old_ptr = u32_at(data, entry + 24).unwrap_or(0) as usize;
+        if *entry + crate::raw::pe::debug::ENTRY_SIZE > data.len() {
+            return Err(Error::at("debug directory entry outside the file", *entry as u64));
+        }
+        if blob.len() <= old_size && old_ptr + old_size <= data.len() && old_ptr != 0 {
+            debug_place.push(DebugPlace::InPlace(old_ptr));
+        } else {
+            bodies.resize(align_up(bodies.len(), 4), 0);
+            debug_place.push(DebugPlace::New(bodies.len()));
+            bodies.extend_from_slice(blob);
+        }
+    }
     if sect_rva + bodies.len() >= PENDING_BODY as usize {
         return Err(Error::at("image too large to add a section", pe_file.section_table_offset as u64));
     }
@@ -114,7 +139,7 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
     let orig_md = &data[asm.metadata_offset..asm.metadata_offset + asm.cli.metadata.size as usize];
     let md_changed = metadata != orig_md;
     let remaps = e.method_map.is_some() || e.field_map.is_some();
-    let changed = md_changed || !bodies.is_empty() || remaps || e.entry_point != asm.cli.entry_point;
+    let changed = md_changed || !bodies.is_empty() || remaps || e.entry_point != asm.cli.entry_point || !e.debug_data.is_empty();
     if !changed && !opts.force_new_section {
         return Ok(Written {
             bytes: data.to_vec(),
@@ -159,7 +184,7 @@ pub fn write(e: &Editor, opts: &WriteOptions) -> Result<Written, Error> {
         None
     };
     let plan = Plan {
-        bodies, metadata, metadata_in_place, section, metadata_section_offset, keep_len, removed_certificate,
+        bodies, debug_place, metadata, metadata_in_place, section, metadata_section_offset, keep_len, removed_certificate,
     };
     emit(e, asm, plan, md_changed)
 }
@@ -239,6 +264,23 @@ fn emit(e: &Editor, asm: &Assembly, plan: Plan, md_changed: bool) -> Result<Writ
     }
     debug_assert_eq!(out.len(), total, "output size as reserved");
 
+    for ((entry, blob), place) in e.debug_data.iter().zip(&plan.debug_place) {
+        let (ptr, rva) = match *place {
+            DebugPlace::InPlace(off) => {
+                let old = u32_at(data, entry + 16).unwrap_or(0) as usize;
+                out[off..off + old].fill(0);
+                out[off..off + blob.len()].copy_from_slice(blob);
+                (off, u32_at(data, entry + 20).unwrap_or(0) as usize)
+            }
+            DebugPlace::New(o) => {
+                let n = plan.section.as_ref().ok_or(Error::at("debug data placed without new bytes", *entry as u64))?;
+                (n.raw_off + o, n.rva as usize + o)
+            }
+        };
+        put_u32(&mut out, entry + 16, blob.len() as u32);
+        put_u32(&mut out, entry + 20, rva as u32);
+        put_u32(&mut out, entry + 24, ptr as u32);
+    }
     if e.entry_point != asm.cli.entry_point {
         put_u32(&mut out, cli_off + ch::ENTRY_POINT, e.entry_point);
     }
