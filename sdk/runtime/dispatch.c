@@ -12,6 +12,7 @@
  * Exports:
  *   graft_resolve_interface_dispatch     called by RhpInitialDynamicInterfaceDispatch
  *   RhpGetDispatchCellInfo, RhpSearchDispatchCellCache, RhpUpdateDispatchCellCache
+ *   RhNewInterfaceDispatchCell          a new cell pair for the type loader
  */
 #include "graft_runtime.h"
 
@@ -126,4 +127,17 @@ void *graft_resolve_interface_dispatch(Object *object, DispatchCell *cell, void 
         debug_exit(GRAFT_EXIT_RUNTIME_ERROR);
     }
     return RhpUpdateDispatchCellCache(cell, target, type, &info);
+}
+
+/* A cell for (interface, slot) made at run time (type loader): the cell,
+ * with the interface MethodTable tagged 1, then the run's terminator. */
+extern char RhpInitialDynamicInterfaceDispatch[];
+
+DispatchCell *RhNewInterfaceDispatchCell(MethodTable *interface_type, int32_t slot) {
+    DispatchCell *cells = graft_heap_alloc(2 * sizeof(DispatchCell), 16);
+    cells[0].stub = (uintptr_t)RhpInitialDynamicInterfaceDispatch;
+    cells[0].cache = (uintptr_t)interface_type | 1;
+    cells[1].stub = 0;
+    cells[1].cache = (uint16_t)slot; /* cell type 0: interface and slot */
+    return cells;
 }

@@ -7,7 +7,7 @@
  *   RhpThrowEx, RhpRethrow              stop with the exception's type and address
  *   RhpFallbackFailFast                 stop
  *   RhCreateCrashDumpIfEnabled          no crash dumps: returns
- *   RhGetCrashInfoBuffer                not implemented (stub)
+ *   RhGetCrashInfoBuffer                a buffer FailFast writes its crash report into (kept, unused)
  *   RhpGetThreadAbortException          not implemented (stub)
  *   RhpCallCatchFunclet, RhpCallFilterFunclet, RhpCallFinallyFunclet,
  *   RhpEHEnumInitFromStackFrameIterator, RhpEHEnumNext,
@@ -53,7 +53,12 @@ void RhpFallbackFailFast(void) {
 
 void RhCreateCrashDumpIfEnabled(void) {}
 
-void RhGetCrashInfoBuffer(void) { graft_not_implemented("RhGetCrashInfoBuffer"); }
+static uint8_t crash_info[4096];
+
+uint8_t *RhGetCrashInfoBuffer(int32_t *max_size) {
+    *max_size = (int32_t)sizeof crash_info;
+    return crash_info;
+}
 void RhpGetThreadAbortException(void) { graft_not_implemented("RhpGetThreadAbortException"); }
 void RhpCallCatchFunclet(void) { graft_not_implemented("RhpCallCatchFunclet (exception dispatch)"); }
 void RhpCallFilterFunclet(void) { graft_not_implemented("RhpCallFilterFunclet (exception dispatch)"); }

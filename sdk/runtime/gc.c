@@ -10,7 +10,11 @@
  *   RhSuppressFinalize, RhReRegisterForFinalize,
  *   RhpStartNoGCRegion, RhpEndNoGCRegion,
  *   RhpGetNextFinalizableObject, RhpWaitForFinalizerRequest (stub),
- *   RhpSignalFinalizationComplete (stub)
+ *   RhpSignalFinalizationComplete (stub),
+ *   RhGetGeneration (0: nothing is ever promoted),
+ *   RhRegisterForGCReporting, RhUnregisterForGCReporting (no collector scans
+ *   stacks, so there is nothing to report roots to),
+ *   RhGetGCDescSize (stub)
  */
 #include "graft_runtime.h"
 
@@ -55,3 +59,14 @@ Object *RhpGetNextFinalizableObject(void) { return 0; }
 void RhpWaitForFinalizerRequest(void) { graft_not_implemented("RhpWaitForFinalizerRequest (finaliser thread)"); }
 
 void RhpSignalFinalizationComplete(void) { graft_not_implemented("RhpSignalFinalizationComplete (finaliser thread)"); }
+
+int32_t RhGetGeneration(Object *object) {
+    (void)object;
+    return 0;
+}
+
+void RhRegisterForGCReporting(void *frame) { (void)frame; }
+
+void RhUnregisterForGCReporting(void *frame) { (void)frame; }
+
+void RhGetGCDescSize(void) { graft_not_implemented("RhGetGCDescSize (type loader)"); }

@@ -8,8 +8,11 @@
  *   RhGetOSModuleFromPointer, RhGetModuleFileName
  *   RhpGetClasslibFunctionFromCodeAddress, RhpGetClasslibFunctionFromEEType
  *   RhGetKnobValues                     ILC's embedded runtime knobs
- *   RhGetRuntimeVersion                 not implemented (stub)
+ *   RhFindBlob                          ReadyToRun sections 300-399 (reflection, stack trace metadata)
+ *   RhGetCodeTarget                     the method behind an unboxing stub or a jump stub
+ *   RhGetRuntimeVersion                 "graft-nativeaot-10.0" (crash reports)
  *   RhFindMethodStartAddress            not implemented (stub)
+ *   RhGetTargetOfUnboxingAndInstantiatingStub   not implemented (stub)
  */
 #include "graft_runtime.h"
 
@@ -84,6 +87,7 @@ TypeManager *RhpCreateTypeManager(void *module, ReadyToRunHeader *header,
 }
 
 /* CoreLib passes its TypeManagerHandle by reference. */
+void *RhpGetModuleSection(TypeManager **handle, int32_t section_id, int32_t *length);
 void *RhpGetModuleSection(TypeManager **handle, int32_t section_id, int32_t *length) {
     TypeManager *tm = *handle;
     const ModuleInfoRow *rows = (const ModuleInfoRow *)(tm->header + 1);
@@ -153,5 +157,46 @@ uint32_t RhGetKnobValues(char ***keys, char ***values) {
     return g_compilerEmbeddedKnobsBlob.count;
 }
 
-void RhGetRuntimeVersion(void) { graft_not_implemented("RhGetRuntimeVersion"); }
+/* Blobs ILC embeds for reflection and stack traces: section 300 + id. */
+#define READYTORUN_BLOB_REGION_START 300
+#define READYTORUN_BLOB_REGION_END 399
+
+int32_t RhFindBlob(TypeManager **handle, uint32_t blob_id, uint8_t **blob, uint32_t *size) {
+    int32_t length = 0;
+    void *start = 0;
+    if (READYTORUN_BLOB_REGION_START + blob_id <= READYTORUN_BLOB_REGION_END)
+        start = RhpGetModuleSection(handle, (int32_t)(READYTORUN_BLOB_REGION_START + blob_id), &length);
+    *blob = start;
+    *size = (uint32_t)length;
+    return start != 0;
+}
+
+/* An unboxing stub (in __unbox) is `add rdi, 8` then a jump to the method;
+ * other code may start with a jump stub. Returns the final target. */
+extern char __unbox_start[], __unbox_end[];
+
+void *RhGetCodeTarget(void *code) {
+    uint8_t *p = code;
+    if (p >= (uint8_t *)__unbox_start && p < (uint8_t *)__unbox_end &&
+        p[0] == 0x48 && p[1] == 0x83 && p[2] == 0xC7 && p[3] == 0x08) /* add rdi, 8 */
+        p += 4;
+    else
+        return code;
+    if (p[0] == 0xE9) /* jmp rel32 */
+        return p + 5 + *(int32_t *)(p + 1);
+    if (p[0] == 0xFF && p[1] == 0x25) /* jmp [rip + rel32] */
+        return *(void **)(p + 6 + *(int32_t *)(p + 2));
+    return code;
+}
+
+void RhGetTargetOfUnboxingAndInstantiatingStub(void) {
+    graft_not_implemented("RhGetTargetOfUnboxingAndInstantiatingStub");
+}
+
+static const uint8_t runtime_version[] = "graft-nativeaot-10.0";
+
+const uint8_t *RhGetRuntimeVersion(int32_t *length) {
+    *length = (int32_t)(sizeof runtime_version - 1);
+    return runtime_version;
+}
 void RhFindMethodStartAddress(void) { graft_not_implemented("RhFindMethodStartAddress (stack walking)"); }

@@ -8,7 +8,8 @@
  *   RhYield                     false: nothing else to run
  *   RhSetThreadExitCallback     kept; the boot thread never exits
  *   RhpSetThreadDoNotTriggerGC  flag kept (no collector to trigger)
- *   RhpGetCurrentThreadStackTrace   not implemented (stub: needs stack walking)
+ *   RhpGetCurrentThreadStackTrace   0 frames: there is no stack walker yet, so stack
+ *                               traces (Environment.StackTrace, FailFast's report) are empty
  */
 #include "graft_runtime.h"
 
@@ -38,6 +39,7 @@ int32_t RhpSetThreadDoNotTriggerGC(int32_t value) {
     return old;
 }
 
-void RhpGetCurrentThreadStackTrace(void) {
-    graft_not_implemented("RhpGetCurrentThreadStackTrace (stack walking)");
+int32_t RhpGetCurrentThreadStackTrace(void **buffer, uint32_t buffer_length, void *address_in_frame) {
+    (void)buffer; (void)buffer_length; (void)address_in_frame;
+    return 0;
 }
