@@ -251,3 +251,56 @@ fn rewritten_pdb_matches_the_patched_assembly() {
         assert!(ok, "MetadataChecker rejected the assembly and PDB:\n{text}");
     }
 }
+
+/// An embedded portable PDB is inflated, rewritten and embedded again; the
+/// program still runs and the new PDB names the plug's source.
+#[test]
+fn embedded_pdb_is_rewritten() {
+    use graft_ecma::pdb::{MethodSource, rewrite_embedded, update_debug_directory};
+    use graft_ecma::read::Metadata;
+    let Some(fx) = fixture() else { return };
+    let emb = std::fs::read(fx.emb_out.join("Emb.dll")).unwrap();
+    let plugs = std::fs::read(&fx.plugs_dll).unwrap();
+    let plugs_pdb = std::fs::read(fx.plugs_dll.with_extension("pdb")).unwrap();
+    let a = Assembly::read(&emb).unwrap();
+    let p = Assembly::read(&plugs).unwrap();
+    let ppdb = Metadata::parse(&plugs_pdb).unwrap();
+    let mut e = Editor::new(&a);
+    let prow = method_row(&p, "Plugs", "Answer");
+    let nb = Importer::new(&p, None).import_body(&mut e, &p.method_body(prow).unwrap().unwrap()).unwrap();
+    let row = e.find_method(e.find_type("", "Emb").unwrap(), "Value", None).unwrap();
+    let code_size = nb.code.len() as u32;
+    e.replace_body(row, nb).unwrap();
+    let src = [MethodSource { target_row: row, source_pdb: &ppdb, source_row: prow, local_sig_row: 0, code_size }];
+    let new_pdb = rewrite_embedded(&a, &mut e, &src).unwrap().expect("Emb has an embedded PDB");
+    let mut w = write(&e, &WriteOptions::default()).unwrap();
+    update_debug_directory(&mut w.bytes, &a, &new_pdb).unwrap();
+
+    let b = Assembly::read(&w.bytes).unwrap();
+    let entries = b.debug_entries().unwrap();
+    let inflated = entries.iter().find_map(|d| d.embedded_pdb(1 << 24)).unwrap().unwrap();
+    assert_eq!(inflated, new_pdb.bytes, "the embedded entry holds the rewritten PDB");
+    let md = Metadata::parse(&inflated).unwrap();
+    let cv = entries.iter().find_map(|d| d.codeview().map(|c| c.0)).unwrap();
+    assert_eq!(cv, md.pdb.unwrap().id[..16]);
+    let mdi = md.tables.table(TableId::METHOD_DEBUG_INFORMATION).unwrap();
+    let doc = md.tables.get(TableId::DOCUMENT, mdi.get(row, 0), 0);
+    let name = md.blobs.get(doc).unwrap();
+    let mut r = graft_ecma::sig::Reader { data: name, pos: 1 };
+    let mut parts = Vec::new();
+    while !r.at_end() {
+        parts.push(String::from_utf8_lossy(md.blobs.get(r.compressed().unwrap()).unwrap()).into_owned());
+    }
+    assert_eq!(parts.last().map(String::as_str), Some("Plugs.cs"), "{parts:?}");
+
+    let run_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("emb-run");
+    let _ = std::fs::remove_dir_all(&run_dir);
+    copy_dir(&fx.emb_out, &run_dir);
+    std::fs::write(run_dir.join("Emb.dll"), &w.bytes).unwrap();
+    let (ok, out, err) = run_dll(Path::new("dotnet"), &run_dir.join("Emb.dll"));
+    assert!(ok, "{err}");
+    assert_eq!(out, "42\n");
+    if let Some((ok, text)) = metadata_check(&run_dir.join("Emb.dll")) {
+        assert!(ok, "MetadataChecker rejected the assembly with its embedded PDB:\n{text}");
+    }
+}

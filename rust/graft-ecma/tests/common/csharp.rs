@@ -73,6 +73,8 @@ pub struct Fixture {
     /// Output folder of the Target console app (Target.dll and its runtimeconfig).
     pub target_out: PathBuf,
     pub plugs_dll: PathBuf,
+    /// Output folder of a console app whose PDB is embedded.
+    pub emb_out: PathBuf,
 }
 
 fn write(p: &Path, s: &str) {
@@ -111,11 +113,15 @@ pub fn fixture() -> Option<&'static Fixture> {
             &dir.join("Plugs/Plugs.csproj"),
             r#"<Project Sdk="Microsoft.NET.Sdk"><ItemGroup><ProjectReference Include="../Target/Target.csproj" /></ItemGroup></Project>"#,
         );
+        write(&dir.join("Emb/Emb.cs"), "public static class Emb { public static int Value() => 1; public static void Main() => System.Console.WriteLine(Value()); }\n");
+        write(&dir.join("Emb/Emb.csproj"), r#"<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType><DebugType>embedded</DebugType></PropertyGroup></Project>"#);
         build(&dir.join("Plugs/Plugs.csproj"));
+        build(&dir.join("Emb/Emb.csproj"));
         let target_out = dir.join("Target/bin/Release/net10.0");
         let plugs_dll = dir.join("Plugs/bin/Release/net10.0/Plugs.dll");
         assert!(target_out.join("Target.dll").exists() && plugs_dll.exists());
-        Some(Fixture { dir, target_out, plugs_dll })
+        let emb_out = dir.join("Emb/bin/Release/net10.0");
+        Some(Fixture { dir, target_out, plugs_dll, emb_out })
     })
     .as_ref()
 }
