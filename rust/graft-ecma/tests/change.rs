@@ -304,3 +304,65 @@ fn embedded_pdb_is_rewritten() {
         assert!(ok, "MetadataChecker rejected the assembly with its embedded PDB:\n{text}");
     }
 }
+
+/// Adding members early in CoreLib moves tens of thousands of rows: every
+/// reference, generic parameter owner and sorted table must follow, and a
+/// program must still run on the result.
+#[test]
+fn members_added_to_corelib_keep_tables_consistent_and_run() {
+    let Some(fx) = fixture() else { return };
+    if shared_framework_dir().is_none() {
+        return;
+    }
+    let describe_generic_params = |a: &Assembly| -> Vec<(String, u32, String)> {
+        let md = &a.metadata;
+        let e = Editor::new(a);
+        let mut v: Vec<(String, u32, String)> = (1..=md.tables.row_count(TableId::GENERIC_PARAM))
+            .map(|r| {
+                let owner = md.tables.get(TableId::GENERIC_PARAM, r, 2);
+                let (t, row) = graft_ecma::raw::coded::TYPE_OR_METHOD_DEF.decode(owner).unwrap();
+                let owner_name = if t == TableId::TYPE_DEF {
+                    e.string(e.get(t, row, 1)).unwrap().to_string()
+                } else {
+                    e.string(e.get(t, row, 3)).unwrap().to_string()
+                };
+                (owner_name, md.tables.get(TableId::GENERIC_PARAM, r, 0), md.strings.get(md.tables.get(TableId::GENERIC_PARAM, r, 3)).unwrap().to_string())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let dotnet = dotnet_root_copy("corelib-added-members", &|path, bytes| {
+        if path.file_name()? != "System.Private.CoreLib.dll" {
+            return None;
+        }
+        let a = Assembly::read(bytes).unwrap();
+        let mut e = Editor::new(&a);
+        let object = e.find_type("System", "Object").unwrap();
+        let math = e.find_type("System", "Math").unwrap();
+        e.add_field(math, 0x0016, "GraftAddedField", &[0x06, 0x08]).unwrap();
+        let m = e
+            .add_method(object, NewMethod {
+                flags: 0x0096,
+                name: "GraftAdded".into(),
+                signature: vec![0x00, 0x01, 0x08, 0x08],
+                params: vec![NewParam { flags: 0, sequence: 1, name: "x".into() }],
+                body: Some(NewBody { max_stack: 1, code: vec![0x02, 0x2A], ..Default::default() }),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(m + 1000 < e.rows(TableId::METHOD_DEF), "rows after Object's methods move ({m})");
+        let w = write(&e, &WriteOptions::default()).unwrap();
+        let b = Assembly::read(&w.bytes).unwrap();
+        assert_sorted(&b, "CoreLib with added members");
+        assert_eq!(describe_generic_params(&a), describe_generic_params(&b), "generic parameters keep their owners");
+        let be = Editor::new(&b);
+        assert!(be.find_method(be.find_type("System", "Object").unwrap(), "GraftAdded", None).is_some());
+        assert!(be.find_method(be.find_type("System", "Object").unwrap(), "ToString", None).is_some());
+        assert!(be.find_field(be.find_type("System", "Math").unwrap(), "GraftAddedField", None).is_some());
+        Some(w.bytes)
+    });
+    let (ok, out, err) = run_dll(&dotnet, &fx.target_out.join("Target.dll"));
+    assert!(ok, "program on CoreLib with added members failed: {err}");
+    assert_eq!(out, EXPECTED_ORIGINAL);
+}

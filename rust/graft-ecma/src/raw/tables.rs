@@ -135,7 +135,9 @@ static SCHEMAS: [Option<Schema>; 0x38] = [
     ]),
     t("ParamPtr", &[("Param", Table(T::PARAM))]),
     t("Param", &[("Flags", U16), ("Sequence", U16), ("Name", Str)]),
-    sorted("InterfaceImpl", &[("Class", Table(T::TYPE_DEF)), ("Interface", Coded(&coded::TYPE_DEF_OR_REF))], &[0, 1]),
+    // Sorted by Class only: interface order within a class is declaration
+    // order, which the runtime observes.
+    sorted("InterfaceImpl", &[("Class", Table(T::TYPE_DEF)), ("Interface", Coded(&coded::TYPE_DEF_OR_REF))], &[0]),
     t("MemberRef", &[("Class", Coded(&coded::MEMBER_REF_PARENT)), ("Name", Str), ("Signature", Blob)]),
     sorted("Constant", &[("Type", U16), ("Parent", Coded(&coded::HAS_CONSTANT)), ("Value", Blob)], &[1]),
     sorted("CustomAttribute", &[

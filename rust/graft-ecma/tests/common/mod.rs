@@ -115,3 +115,17 @@ impl graft_ecma::edit::Resolver for DirResolver {
         self.asms.get(&name.to_ascii_lowercase())
     }
 }
+
+/// Every table ECMA-335 requires sorted is sorted by its key columns.
+pub fn assert_sorted(a: &Assembly, what: &str) {
+    for t in all_tables() {
+        let keys = t.schema().unwrap().sort_keys;
+        if keys.is_empty() {
+            continue;
+        }
+        let key = |r: u32| -> Vec<u32> { keys.iter().map(|&k| a.metadata.tables.get(t, r, k)).collect() };
+        for r in 2..=a.metadata.tables.row_count(t) {
+            assert!(key(r - 1) <= key(r), "{what}: {} not sorted at row {r}", t.name());
+        }
+    }
+}
