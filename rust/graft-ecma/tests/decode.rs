@@ -144,3 +144,12 @@ fn corelib_custom_attributes_with_primitive_arguments_decode() {
     }
     assert!(decoded > 5_000 && strings > 500, "{decoded} decoded, {strings} string arguments");
 }
+
+#[test]
+fn corelib_field_rva_data_is_sized() {
+    let Some(bytes) = corelib() else { return };
+    let a = Assembly::read(&bytes).unwrap();
+    let n = a.metadata.tables.row_count(TableId::FIELD_RVA);
+    let sized = (1..=n).filter(|&r| a.field_rva_bytes(r).unwrap().is_some_and(|b| !b.is_empty())).count();
+    assert!(n > 100 && sized * 10 >= n as usize * 9, "{sized} of {n} FieldRVA rows sized");
+}

@@ -248,3 +248,35 @@ impl<'data> Assembly<'data> {
         md.strings.get(md.tables.get(TableId::ASSEMBLY, 1, 7)).ok()
     }
 }
+
+impl<'data> Assembly<'data> {
+    /// Exact bytes of FieldRVA row `row`, sized by the field's type: a
+    /// primitive, or a value type defined here with an explicit ClassLayout
+    /// size (what compilers emit for initialized data). `None` when the size
+    /// cannot be known from this assembly alone.
+    pub fn field_rva_bytes(&self, row: u32) -> Result<Option<&'data [u8]>> {
+        use crate::sig::{Type, et, Signature};
+        let t = &self.metadata.tables;
+        let field = t.get(TableId::FIELD_RVA, row, 1);
+        let sig = self.metadata.blobs.get(t.get(TableId::FIELD, field, 2)).map_err(|e| e.with_row(TableId::FIELD, field))?;
+        let Signature::Field(ty) = Signature::parse(sig).map_err(|e| e.with_row(TableId::FIELD, field))? else {
+            return Err(Error::row("field signature is not a field signature", TableId::FIELD, field));
+        };
+        let size = match ty {
+            Type::Prim(et::BOOLEAN | et::I1 | et::U1) => 1,
+            Type::Prim(et::CHAR | et::I2 | et::U2) => 2,
+            Type::Prim(et::I4 | et::U4 | et::R4) => 4,
+            Type::Prim(et::I8 | et::U8 | et::R8) => 8,
+            Type::ValueType(tok) if tok >> 24 == TableId::TYPE_DEF.0 as u32 => {
+                let td = tok & 0xFF_FFFF;
+                match (1..=t.row_count(TableId::CLASS_LAYOUT)).find(|&r| t.get(TableId::CLASS_LAYOUT, r, 2) == td) {
+                    Some(r) => t.get(TableId::CLASS_LAYOUT, r, 1),
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let data = self.field_rva_data(row)?;
+        data.get(..size as usize).map(Some).ok_or(Error::row("field RVA data runs past its section", TableId::FIELD_RVA, row))
+    }
+}
