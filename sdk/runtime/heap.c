@@ -1,7 +1,8 @@
 /* The heap and object allocation. There is NO garbage collector yet: objects
  * are bump-allocated from the largest usable RAM region of the Multiboot2
  * memory map (below 4 GiB, above the kernel and the boot information) and are
- * never freed. When the region is used up the kernel stops with
+ * never freed (nor are the kernel image, the boot information and boot
+ * modules ever handed out). When the region is used up the kernel stops with
  * "graft: out of memory" (exit code GRAFT_EXIT_RUNTIME_ERROR).
  *
  * Exports:
@@ -15,6 +16,7 @@
  */
 #include "graft_runtime.h"
 
+#define MB2_TAG_MODULE 3
 #define MB2_TAG_MEMORY_MAP 6
 #define MB2_MEMORY_AVAILABLE 1
 #define FOUR_GIB 0x100000000ull
@@ -44,9 +46,19 @@ void graft_heap_init(uint64_t info) {
     /* Never hand out the kernel image or the boot information GRUB placed
      * after it. */
     uint64_t floor = (uint64_t)(uintptr_t)__kernel_end;
-    uint64_t info_end = info + *(const uint32_t *)(uintptr_t)info;
-    if (info_end > floor)
-        floor = info_end;
+    uint32_t info_size = *(const uint32_t *)(uintptr_t)info;
+    if (info + info_size > floor)
+        floor = info + info_size;
+    /* ... nor boot modules (tag 3: {type, size, mod_start, mod_end, name}). */
+    for (const uint8_t *tag = (const uint8_t *)(uintptr_t)info + 8;
+         tag + 8 <= (const uint8_t *)(uintptr_t)info + info_size;) {
+        uint32_t tag_type = ((const uint32_t *)tag)[0], tag_size = ((const uint32_t *)tag)[1];
+        if (tag_type == 0 || tag_size < 8)
+            break;
+        if (tag_type == MB2_TAG_MODULE && ((const uint32_t *)tag)[3] > floor)
+            floor = ((const uint32_t *)tag)[3];
+        tag += (tag_size + 7) & ~7u;
+    }
 
     const uint8_t *tag = graft_mb2_find_tag(info, MB2_TAG_MEMORY_MAP);
     if (!tag)
