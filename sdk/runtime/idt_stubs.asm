@@ -12,31 +12,32 @@ default rel
 global graft_exception_stubs
 extern graft_fault
 
-section .text
-
-%macro STUB_NO_ERROR 1
-exception_%1:
-    push 0
-    push %1
-    jmp exception_common
-%endmacro
-
-%macro STUB_ERROR 1
-exception_%1:
-    push %1
-    jmp exception_common
-%endmacro
-
+; One entry point per vector, each followed in .rodata by its table slot.
 ; Vectors whose exceptions push an error code: 8, 10-14, 17, 21, 29, 30.
+%macro STUB 1
+section .text
+%%entry:
+  %if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
+  %else
+    push 0
+  %endif
+    push %1
+    jmp exception_common
+section .rodata
+    dq %%entry
+%endmacro
+
+section .rodata
+align 8
+graft_exception_stubs:
+
 %assign v 0
 %rep 32
-  %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
-    STUB_ERROR v
-  %else
-    STUB_NO_ERROR v
-  %endif
+    STUB v
   %assign v v + 1
 %endrep
+
+section .text
 
 exception_common:
     cld
@@ -62,12 +63,3 @@ exception_common:
     cli
     hlt
     jmp .halt
-
-section .rodata
-align 8
-graft_exception_stubs:
-%assign v 0
-%rep 32
-    dq exception_ %+ v
-  %assign v v + 1
-%endrep
