@@ -27,8 +27,8 @@ fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{} cases from {} bases in {:.1} s ({:.0}/s): {} rejected by the reader, {} writes ok, {} writes rejected, 0 panics",
-        tally.cases, bases.len(), secs, tally.cases as f64 / secs, tally.read_errors, tally.written, tally.write_errors
+        "{} cases from {} bases in {:.1} s ({:.0}/s): {} rejected by the reader, {} edited (members added), {} writes ok, {} writes rejected, 0 panics",
+        tally.cases, bases.len(), secs, tally.cases as f64 / secs, tally.read_errors, tally.edited, tally.written, tally.write_errors
     );
 }
 

@@ -30,6 +30,8 @@ pub struct Tally {
     pub read_errors: u64,
     pub written: u64,
     pub write_errors: u64,
+    /// Cases where a method was added (rows moved, IL remapped).
+    pub edited: u64,
 }
 
 /// Produces mutant `i` of `base` (deterministic in `seed` and `i`).
@@ -134,7 +136,25 @@ pub fn exercise(bytes: &[u8], t: &mut Tally) {
             let _ = graft_ecma::sig::Signature::parse(blob);
         }
     }
-    let e = Editor::new(&a);
+    let mut e = Editor::new(&a);
+    // Every third case also edits: a body replaced, a method and a field
+    // added to the first type with members, which moves rows and remaps IL.
+    if t.cases % 3 == 0 {
+        let types = e.rows(graft_ecma::raw::TableId::TYPE_DEF);
+        if types > 0 {
+            let ty = types.min(2);
+            let _ = e.replace_body(1, graft_ecma::il::NewBody { max_stack: 1, code: vec![0x2A], ..Default::default() });
+            let _ = e.add_field(ty, 0x16, "F", &[0x06, 0x08]);
+            let added = e.add_method(ty, graft_ecma::edit::NewMethod {
+                flags: 0x96,
+                name: "M".into(),
+                signature: vec![0, 0, 1],
+                body: Some(graft_ecma::il::NewBody { max_stack: 1, code: vec![0x2A], ..Default::default() }),
+                ..Default::default()
+            });
+            t.edited += added.is_ok() as u64;
+        }
+    }
     // Alternate in-place and moved metadata between cases.
     {
         let force = t.cases % 2 == 0;
