@@ -35,7 +35,7 @@ fn main() {
 fn framework_dir() -> Option<std::path::PathBuf> {
     let out = std::process::Command::new("dotnet").arg("--list-runtimes").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let line = text.lines().filter(|l| l.starts_with("Microsoft.NETCore.App ")).last()?.to_string();
+    let line = text.lines().filter(|l| l.starts_with("Microsoft.NETCore.App ")).next_back()?.to_string();
     let mut parts = line.splitn(3, ' ');
     parts.next();
     let ver = parts.next()?.to_string();

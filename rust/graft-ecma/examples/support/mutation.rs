@@ -112,7 +112,7 @@ pub fn exercise(bytes: &[u8], t: &mut Tally) {
             return;
         }
     };
-    if t.cases % 16 == 0 {
+    if t.cases.is_multiple_of(16) {
         let _ = graft_ecma::inspect(bytes);
     }
     let _ = a.resources();
@@ -139,7 +139,7 @@ pub fn exercise(bytes: &[u8], t: &mut Tally) {
     let mut e = Editor::new(&a);
     // Every third case also edits: a body replaced, a method and a field
     // added to the first type with members, which moves rows and remaps IL.
-    if t.cases % 3 == 0 {
+    if t.cases.is_multiple_of(3) {
         let types = e.rows(graft_ecma::raw::TableId::TYPE_DEF);
         if types > 0 {
             let ty = types.min(2);
@@ -157,7 +157,7 @@ pub fn exercise(bytes: &[u8], t: &mut Tally) {
     }
     // Alternate in-place and moved metadata between cases.
     {
-        let force = t.cases % 2 == 0;
+        let force = t.cases.is_multiple_of(2);
         match write(&e, &WriteOptions { force_new_section: force }) {
             Ok(w) => {
                 t.written += 1;

@@ -165,7 +165,7 @@ impl NewBody {
         if self.eh.is_empty() {
             return;
         }
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
         let small = self.eh.len() * 12 + 4 <= 0xFF

@@ -30,7 +30,7 @@ pub fn put_compressed_i32(out: &mut Vec<u8>, v: i32) {
         (29, 0x1FFF_FFFF)
     };
     let _ = bits;
-    let rot = (((v as u32) << 1) | ((v as u32) >> 31)) & max;
+    let rot = (v as u32).rotate_left(1) & max;
     put_compressed(out, rot);
 }
 

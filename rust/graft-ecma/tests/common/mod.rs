@@ -25,7 +25,7 @@ pub fn shared_framework_dir() -> Option<PathBuf> {
             let base = parts.next()?.trim_matches(|c| c == '[' || c == ']');
             Some(Path::new(base).join(ver))
         })
-        .last()
+        .next_back()
 }
 
 pub fn managed_files(dir: &Path) -> Vec<PathBuf> {
@@ -100,11 +100,10 @@ impl DirResolver {
         let mut asms = std::collections::HashMap::new();
         for f in managed_files(dir) {
             let bytes: &'static [u8] = Box::leak(std::fs::read(&f).unwrap().into_boxed_slice());
-            if let Ok(a) = graft_ecma::Assembly::read(bytes) {
-                if let Some(n) = a.name() {
+            if let Ok(a) = graft_ecma::Assembly::read(bytes)
+                && let Some(n) = a.name() {
                     asms.insert(n.to_ascii_lowercase(), a);
                 }
-            }
         }
         DirResolver { asms }
     }
