@@ -4,6 +4,9 @@
 ; register (integer and SSE), asks graft_resolve_interface_dispatch (dispatch.c)
 ; for the target and tail-jumps to it with the arguments restored.
 ;
+; A call on a null reference throws NullReferenceException from the call
+; site (CoreLib's GetRuntimeException makes it, RhpThrowEx throws it).
+;
 ; Exports:
 ;   RhpInitialDynamicInterfaceDispatch
 
@@ -12,10 +15,16 @@ default rel
 
 global RhpInitialDynamicInterfaceDispatch
 extern graft_resolve_interface_dispatch
+extern GetRuntimeException
+extern RhpThrowEx
+
+EXCEPTION_ID_NULL_REFERENCE equ 8   ; CoreLib's ExceptionIDs
 
 section .text
 
 RhpInitialDynamicInterfaceDispatch:
+    test rdi, rdi
+    jz .null_this
     push rbp
     mov rbp, rsp
     push rdi
@@ -57,3 +66,11 @@ RhpInitialDynamicInterfaceDispatch:
     pop rdi
     pop rbp
     jmp r11
+
+.null_this:
+    sub rsp, 8                  ; align for the call; callee-saved registers survive it
+    mov edi, EXCEPTION_ID_NULL_REFERENCE
+    call GetRuntimeException
+    add rsp, 8
+    mov rdi, rax
+    jmp RhpThrowEx              ; [rsp] is still the call site's return address

@@ -99,12 +99,8 @@ void *RhpUpdateDispatchCellCache(DispatchCell *cell, void *target, MethodTable *
 extern void *RhResolveDispatch(Object *object, MethodTable *interface_type, uint16_t slot);
 
 void *graft_resolve_interface_dispatch(Object *object, DispatchCell *cell, void *return_address) {
-    if (!object) {
-        serial_write("\ngraft: interface call on a null reference (NullReferenceException: exceptions are not implemented) from ");
-        serial_write_hex((uint64_t)(uintptr_t)return_address);
-        serial_write("\n");
-        debug_exit(GRAFT_EXIT_FAILFAST);
-    }
+    if (!object) /* dispatch.asm throws NullReferenceException before coming here */
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "interface dispatch on a null reference");
     MethodTable *type = object->method_table;
     void *target = RhpSearchDispatchCellCache(cell, type);
     if (target)

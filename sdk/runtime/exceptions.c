@@ -1,47 +1,518 @@
-/* Exceptions and fail-fast. Exception DISPATCH is not implemented yet: a
- * throw prints the exception's MethodTable and the throwing address (find
- * both with `nm`/`addr2line -e Kernel.elf`) and stops the kernel with
- * GRAFT_EXIT_FAILFAST (0x7B). Fail-fast prints its reason and stops the same way.
+/* Exception dispatch, done natively: a two-pass unwinder over ILC's .eh_frame
+ * (DWARF CFI) and its EH clauses (the LSDA each FDE points at), calling the
+ * catch, filter and finally funclets ILC compiled (exceptions.asm).
+ *
+ * First pass: from the throw site up, the first typed clause whose type the
+ * exception is an instance of (walking base types), or filter that accepts
+ * it. Second pass: the finally (fault) clauses between the throw site and
+ * that clause run, innermost first; then the catch funclet runs and execution
+ * resumes where it says, with the catching frame's registers and stack.
+ * An exception escaping a funclet continues in the funclet's parent frame
+ * after the clause that ran it. No handler: CoreLib's RuntimeFailFast prints
+ * "Unhandled exception. <type>: <message>" and stops (exit 0x7B).
+ *
+ * Not done: stack traces (Exception.StackTrace is empty: no
+ * AppendExceptionStackFrame), first-chance notifications, CPU faults as
+ * exceptions (a null dereference or division by zero still stops in the IDT),
+ * exceptions crossing native (C) frames (they are unhandled).
  *
  * Exports:
- *   RhpThrowEx, RhpRethrow              stop with the exception's type and address
- *   RhpFallbackFailFast                 stop
- *   RhCreateCrashDumpIfEnabled          no crash dumps: returns
- *   RhGetCrashInfoBuffer                a buffer FailFast writes its crash report into (kept, unused)
- *   RhpGetThreadAbortException          not implemented (stub)
+ *   graft_throw                          called by RhpThrowEx/RhpRethrow (exceptions.asm)
+ *   RhpFallbackFailFast                  stop
+ *   RhCreateCrashDumpIfEnabled           no crash dumps: returns
+ *   RhGetCrashInfoBuffer                 a buffer FailFast writes its crash report into
  *   RhpCallCatchFunclet, RhpCallFilterFunclet, RhpCallFinallyFunclet,
- *   RhpEHEnumInitFromStackFrameIterator, RhpEHEnumNext,
- *   RhpSfiInit, RhpSfiNext              not implemented (stubs)
+ *   RhpEHEnumInitFromStackFrameIterator, RhpEHEnumNext, RhpSfiInit, RhpSfiNext,
+ *   RhpGetThreadAbortException           stubs: CoreLib's managed dispatcher (RhThrowEx)
+ *                                        is not used
  */
 #include "graft_runtime.h"
 
-static __attribute__((noreturn)) void thrown(const char *what, Object *exception, void *from) {
-    serial_write("\ngraft: ");
-    serial_write(what);
-    serial_write(" (exception dispatch is not implemented yet): exception MethodTable ");
-    serial_write_hex(exception ? (uint64_t)(uintptr_t)exception->method_table : 0);
-    serial_write(", thrown from ");
-    serial_write_hex((uint64_t)(uintptr_t)from);
-    serial_write("\ngraft: find the type with: nm Kernel.elf | grep ");
-    uint64_t mt = exception ? (uint64_t)(uintptr_t)exception->method_table : 0;
-    static const char digits[] = "0123456789abcdef";
-    char hex[17];
-    for (int i = 0; i < 16; i++)
-        hex[i] = digits[(mt >> (60 - 4 * i)) & 0xF];
-    hex[16] = 0;
-    serial_write(hex);
-    serial_write(" ; the code with: addr2line -f -e Kernel.elf ");
-    serial_write_hex((uint64_t)(uintptr_t)from);
-    serial_write("\n");
-    debug_exit(GRAFT_EXIT_FAILFAST);
+/* ---- unwinding over .eh_frame ---- */
+
+extern const uint8_t __eh_frame_start[], __eh_frame_end[];
+
+typedef struct Frame {
+    uint64_t rip;      /* return address (or, if fault, the faulting instruction) */
+    uint64_t fault;
+    uint64_t reg[17];  /* DWARF numbering: 0 rax 1 rdx 2 rcx 3 rbx 4 rsi 5 rdi 6 rbp 7 rsp 8-15 r8-r15 */
+} Frame;
+
+typedef struct Fde {
+    uint64_t start, end;
+    const uint8_t *lsda;
+    const uint8_t *cie_program, *cie_program_end;
+    const uint8_t *program, *program_end;
+    int64_t data_align;
+    uint64_t code_align;
+} Fde;
+
+static uint64_t uleb(const uint8_t **p) {
+    uint64_t v = 0;
+    int shift = 0;
+    uint8_t b;
+    do {
+        b = *(*p)++;
+        v |= (uint64_t)(b & 0x7F) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    return v;
 }
 
-void RhpThrowEx(Object *exception) {
-    thrown("a managed exception was thrown", exception, __builtin_return_address(0));
+static int64_t sleb(const uint8_t **p) {
+    int64_t v = 0;
+    int shift = 0;
+    uint8_t b;
+    do {
+        b = *(*p)++;
+        v |= (int64_t)(b & 0x7F) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (shift < 64 && (b & 0x40))
+        v |= -((int64_t)1 << shift);
+    return v;
 }
 
-void RhpRethrow(void) {
-    thrown("a managed exception was rethrown", 0, __builtin_return_address(0));
+/* Pointer encodings ILC uses: absptr, sdata4/udata4, pcrel. */
+static uint64_t read_encoded(const uint8_t **p, uint8_t enc) {
+    const uint8_t *at = *p;
+    uint64_t v;
+    if (enc == 0xFF)
+        return 0;
+    switch (enc & 0x0F) {
+    case 0x00: v = *(const uint64_t *)at; *p += 8; break;
+    case 0x03: v = *(const uint32_t *)at; *p += 4; break;
+    case 0x0B: v = (uint64_t)(int64_t)*(const int32_t *)at; *p += 4; break;
+    case 0x04: case 0x0C: v = *(const uint64_t *)at; *p += 8; break;
+    default: graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported .eh_frame pointer encoding");
+    }
+    if ((enc & 0x70) == 0x10 && v)
+        v += (uint64_t)(uintptr_t)at;
+    return v;
+}
+
+static int find_fde(uint64_t pc, Fde *out) {
+    const uint8_t *p = __eh_frame_start;
+    while (p + 4 <= __eh_frame_end) {
+        const uint8_t *entry = p;
+        uint32_t length = *(const uint32_t *)p;
+        if (length == 0)
+            break;
+        const uint8_t *body = p + 4, *next = body + length;
+        uint32_t cie_offset = *(const uint32_t *)body;
+        p = next;
+        if (cie_offset == 0)
+            continue; /* a CIE */
+        const uint8_t *cie = body - cie_offset;
+        /* CIE: length, id, version, augmentation, code align, data align, RA register, augmentation data */
+        const uint8_t *c = cie + 8 + 1;
+        const char *aug = (const char *)c;
+        while (*c)
+            c++;
+        c++;
+        uint64_t code_align = uleb(&c);
+        int64_t data_align = sleb(&c);
+        uleb(&c); /* return address column (16) */
+        uint8_t fde_enc = 0, lsda_enc = 0xFF;
+        const uint8_t *cie_end = cie + 4 + *(const uint32_t *)cie;
+        if (aug[0] == 'z') {
+            uint64_t aug_length = uleb(&c);
+            const uint8_t *aug_end = c + aug_length;
+            for (const char *a = aug + 1; *a; a++) {
+                if (*a == 'R')
+                    fde_enc = *c++;
+                else if (*a == 'L')
+                    lsda_enc = *c++;
+                else if (*a == 'P') {
+                    uint8_t penc = *c++;
+                    read_encoded(&c, penc);
+                }
+            }
+            c = aug_end;
+        }
+        const uint8_t *f = body + 4;
+        uint64_t start = read_encoded(&f, fde_enc);
+        uint64_t range = read_encoded(&f, (uint8_t)(fde_enc & 0x0F));
+        if (pc < start || pc >= start + range)
+            continue;
+        const uint8_t *lsda = 0;
+        if (aug[0] == 'z') {
+            uint64_t aug_length = uleb(&f);
+            const uint8_t *aug_end = f + aug_length;
+            if (lsda_enc != 0xFF && aug_length)
+                lsda = (const uint8_t *)(uintptr_t)read_encoded(&f, lsda_enc);
+            f = aug_end;
+        }
+        out->start = start;
+        out->end = start + range;
+        out->lsda = lsda;
+        out->cie_program = c;
+        out->cie_program_end = cie_end;
+        out->program = f;
+        out->program_end = next;
+        out->code_align = code_align;
+        out->data_align = data_align;
+        (void)entry;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct CfaState {
+    int cfa_reg;
+    int64_t cfa_offset;
+    int64_t offset[17];
+    uint8_t saved[17];
+} CfaState;
+
+static void run_cfa(const uint8_t *p, const uint8_t *end, const Fde *fde, uint64_t pc, uint64_t *loc, CfaState *s) {
+    while (p < end && *loc <= pc) {
+        uint8_t op = *p++;
+        uint8_t low = op & 0x3F;
+        switch (op >> 6) {
+        case 1: /* advance_loc */
+            *loc += low * fde->code_align;
+            continue;
+        case 2: /* offset */
+            if (low < 17) {
+                s->offset[low] = (int64_t)uleb(&p) * fde->data_align;
+                s->saved[low] = 1;
+            } else {
+                uleb(&p);
+            }
+            continue;
+        case 3: /* restore */
+            if (low < 17)
+                s->saved[low] = 0;
+            continue;
+        }
+        switch (op) {
+        case 0x00: break;                                        /* nop */
+        case 0x02: *loc += *p++ * fde->code_align; break;         /* advance_loc1 */
+        case 0x03: *loc += *(const uint16_t *)p * fde->code_align; p += 2; break;
+        case 0x04: *loc += *(const uint32_t *)p * fde->code_align; p += 4; break;
+        case 0x0C: s->cfa_reg = (int)uleb(&p); s->cfa_offset = (int64_t)uleb(&p); break; /* def_cfa */
+        case 0x0D: s->cfa_reg = (int)uleb(&p); break;            /* def_cfa_register */
+        case 0x0E: s->cfa_offset = (int64_t)uleb(&p); break;     /* def_cfa_offset */
+        case 0x05: {                                             /* offset_extended */
+            uint64_t r = uleb(&p);
+            int64_t o = (int64_t)uleb(&p) * fde->data_align;
+            if (r < 17) { s->offset[r] = o; s->saved[r] = 1; }
+            break;
+        }
+        case 0x2E: uleb(&p); break;                              /* GNU_args_size */
+        default:
+            graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported call frame instruction in .eh_frame");
+        }
+    }
+}
+
+/* One frame up. Returns 0 where there is no unwind information (native code,
+ * the bottom of the stack). */
+static uint64_t frame_pc(const Frame *f) { return f->fault ? f->rip : f->rip - 1; }
+
+static int unwind(Frame *f) {
+    Fde fde;
+    uint64_t pc = frame_pc(f);
+    f->fault = 0;
+    if (!find_fde(pc, &fde))
+        return 0;
+    CfaState s;
+    memset(&s, 0, sizeof s);
+    uint64_t loc = fde.start;
+    run_cfa(fde.cie_program, fde.cie_program_end, &fde, (uint64_t)-1, &loc, &s);
+    loc = fde.start;
+    run_cfa(fde.program, fde.program_end, &fde, pc, &loc, &s);
+    uint64_t cfa = f->reg[s.cfa_reg] + (uint64_t)s.cfa_offset;
+    for (int r = 0; r < 17; r++)
+        if (s.saved[r])
+            f->reg[r] = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)s.offset[r]);
+    f->rip = f->reg[16];
+    f->reg[7] = cfa;
+    return 1;
+}
+
+/* ---- ILC's EH clauses (the LSDA) ---- */
+
+#define UBF_FUNC_KIND_MASK 0x03
+#define UBF_FUNC_KIND_ROOT 0x00
+#define UBF_FUNC_HAS_EHINFO 0x04
+#define UBF_FUNC_HAS_ASSOCIATED_DATA 0x10
+
+enum { CLAUSE_TYPED = 0, CLAUSE_FAULT = 1, CLAUSE_FILTER = 2 };
+
+typedef struct Clause {
+    uint32_t kind, try_start, try_end;
+    uint64_t handler, filter;
+    MethodTable *type;
+} Clause;
+
+typedef struct Method {
+    uint64_t start;         /* the main method's start (funclets included) */
+    const uint8_t *eh_info; /* NULL: no clauses */
+    uint32_t clause_count;
+} Method;
+
+/* NativeFormat unsigned: the low bits of the first byte give the length. */
+static uint32_t read_unsigned(const uint8_t **pp) {
+    const uint8_t *p = *pp;
+    uint32_t v;
+    if (!(p[0] & 1)) { v = p[0] >> 1; *pp += 1; }
+    else if (!(p[0] & 2)) { v = ((uint32_t)p[0] | (uint32_t)p[1] << 8) >> 2; *pp += 2; }
+    else if (!(p[0] & 4)) { v = ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) >> 3; *pp += 3; }
+    else if (!(p[0] & 8)) { v = *(const uint32_t *)p >> 4; *pp += 4; }
+    else { v = *(const uint32_t *)(p + 1); *pp += 5; }
+    return v;
+}
+
+static int method_of(uint64_t pc, Method *m) {
+    Fde fde;
+    if (!find_fde(pc, &fde) || !fde.lsda)
+        return 0;
+    const uint8_t *p = fde.lsda;
+    uint8_t flags = *p++;
+    const uint8_t *main_lsda = fde.lsda;
+    m->start = fde.start;
+    if ((flags & UBF_FUNC_KIND_MASK) != UBF_FUNC_KIND_ROOT) {
+        main_lsda = p + *(const int32_t *)p;
+        p += 4;
+        m->start = fde.start - (uint64_t)(int64_t)*(const int32_t *)p;
+    }
+    p = main_lsda;
+    flags = *p++;
+    if (flags & UBF_FUNC_HAS_ASSOCIATED_DATA)
+        p += 4;
+    m->eh_info = 0;
+    m->clause_count = 0;
+    if (flags & UBF_FUNC_HAS_EHINFO) {
+        m->eh_info = p + *(const int32_t *)p;
+        m->clause_count = read_unsigned(&m->eh_info);
+    }
+    return 1;
+}
+
+static void next_clause(const uint8_t **p, uint64_t method_start, Clause *c) {
+    c->try_start = read_unsigned(p);
+    uint32_t length_and_kind = read_unsigned(p);
+    c->kind = length_and_kind & 3;
+    c->try_end = c->try_start + (length_and_kind >> 2);
+    c->handler = c->filter = 0;
+    c->type = 0;
+    switch (c->kind) {
+    case CLAUSE_TYPED:
+        c->handler = method_start + read_unsigned(p);
+        c->type = (MethodTable *)(*p + *(const int32_t *)*p);
+        *p += 4;
+        break;
+    case CLAUSE_FAULT:
+        c->handler = method_start + read_unsigned(p);
+        break;
+    case CLAUSE_FILTER:
+        c->handler = method_start + read_unsigned(p);
+        c->filter = method_start + read_unsigned(p);
+        break;
+    default:
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unknown EH clause kind");
+    }
+}
+
+/* ---- dispatch ---- */
+
+extern uint64_t graft_call_funclet(uint64_t funclet, uint64_t *regs, Object *arg);
+extern char graft_funclet_return[];
+extern __attribute__((noreturn)) void graft_resume(uint64_t *regs, uint64_t rsp, uint64_t rip);
+
+typedef struct ThrowContext {
+    uint64_t rip, rsp, rbx, rbp, r12, r13, r14, r15;
+} ThrowContext;
+
+/* A funclet the dispatcher is running: the frame that owns it and the
+ * clause, so that an exception leaving the funclet continues in that frame
+ * after the clause; for catch funclets, the exception (for `throw;`). */
+typedef struct Active {
+    Frame frame;
+    uint32_t clause;
+    Object *exception;
+    uint64_t dispatcher_rsp;
+} Active;
+
+#define MAX_ACTIVE 64
+static Active active[MAX_ACTIVE];
+static int active_count;
+
+static void regs_from_frame(const Frame *f, uint64_t regs[6]) {
+    regs[0] = f->reg[3]; regs[1] = f->reg[6]; regs[2] = f->reg[12];
+    regs[3] = f->reg[13]; regs[4] = f->reg[14]; regs[5] = f->reg[15];
+}
+
+static void regs_to_frame(Frame *f, const uint64_t regs[6]) {
+    f->reg[3] = regs[0]; f->reg[6] = regs[1]; f->reg[12] = regs[2];
+    f->reg[13] = regs[3]; f->reg[14] = regs[4]; f->reg[15] = regs[5];
+}
+
+/* The type test of a typed clause: the exception's type or a base type. */
+static int is_instance(Object *ex, MethodTable *type) {
+    for (MethodTable *t = ex->method_table; t; t = *(MethodTable **)((char *)t + 8))
+        if (t == type)
+            return 1;
+    return 0;
+}
+
+/* Steps to the next frame to search: the caller, or, for a funclet the
+ * dispatcher called, the funclet's parent frame (then *skip_through is the
+ * clause that ran it). Returns 0 at the end of managed frames. */
+static int step(Frame *f, int64_t *skip_through, int *active_index) {
+    if (!unwind(f))
+        return 0;
+    *skip_through = -1;
+    if (f->rip == (uint64_t)(uintptr_t)graft_funclet_return) {
+        if (*active_index <= 0)
+            return 0;
+        Active *a = &active[--*active_index];
+        *f = a->frame;
+        *skip_through = a->clause;
+    }
+    return 1;
+}
+
+extern char RuntimeFailFast[];
+typedef void (*RuntimeFailFastFn)(int32_t reason, Object *exception, void *address, void *context);
+
+static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
+    /* CoreLib prints "Unhandled exception. <type>: <message>" and aborts. */
+    ((RuntimeFailFastFn)(void *)RuntimeFailFast)(2 /* RhFailFastReason.UnhandledException */, ex, (void *)(uintptr_t)rip, 0);
+    graft_panic(GRAFT_EXIT_FAILFAST, "unhandled managed exception");
+}
+
+static __attribute__((noreturn)) void dispatch(Object *ex, Frame start);
+
+__attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) {
+    if (!ex) { /* throw; : the exception of the innermost running catch */
+        for (int i = active_count - 1; i >= 0 && !ex; i--)
+            ex = active[i].exception;
+        if (!ex)
+            graft_panic(GRAFT_EXIT_FAILFAST, "rethrow outside a catch");
+    }
+    Frame start;
+    memset(&start, 0, sizeof start);
+    start.rip = ctx->rip;
+    start.reg[7] = ctx->rsp;
+    start.reg[3] = ctx->rbx; start.reg[6] = ctx->rbp; start.reg[12] = ctx->r12;
+    start.reg[13] = ctx->r13; start.reg[14] = ctx->r14; start.reg[15] = ctx->r15;
+    dispatch(ex, start);
+}
+
+/* CPU faults in managed code as exceptions (idt.c): CoreLib makes the
+ * exception object (classlib GetRuntimeException), dispatch starts at the
+ * faulting instruction. Returns 0 (and the fault is reported as a fault)
+ * when rip is not managed code. */
+extern char __managedcode_start[], __managedcode_end[], GetRuntimeException[];
+typedef Object *(*GetRuntimeExceptionFn)(int32_t id);
+
+int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]) {
+    if (rip < (uint64_t)(uintptr_t)__managedcode_start || rip >= (uint64_t)(uintptr_t)__managedcode_end)
+        return 0;
+    Frame start;
+    memset(&start, 0, sizeof start);
+    start.rip = rip;
+    start.fault = 1;
+    start.reg[7] = rsp;
+    regs_to_frame(&start, saved);
+    Object *ex = ((GetRuntimeExceptionFn)(void *)GetRuntimeException)(exception_id);
+    dispatch(ex, start);
+}
+
+static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
+
+    /* First pass: find the handler. */
+    Frame f = start, target;
+    int64_t skip = -1;
+    int search_active = active_count;
+    uint32_t target_clause = 0;
+    Clause clause, catch_clause;
+    int found = 0;
+    for (;;) {
+        Method m;
+        if (method_of(frame_pc(&f), &m) && m.eh_info) {
+            uint32_t offset = (uint32_t)(frame_pc(&f) - m.start);
+            const uint8_t *p = m.eh_info;
+            for (uint32_t i = 0; i < m.clause_count && !found; i++) {
+                next_clause(&p, m.start, &clause);
+                if ((int64_t)i <= skip || offset < clause.try_start || offset >= clause.try_end)
+                    continue;
+                if (clause.kind == CLAUSE_TYPED && is_instance(ex, clause.type))
+                    found = 1;
+                else if (clause.kind == CLAUSE_FILTER) {
+                    uint64_t regs[6];
+                    regs_from_frame(&f, regs);
+                    found = (uint32_t)graft_call_funclet(clause.filter, regs, ex) != 0;
+                }
+                if (found) {
+                    target = f;
+                    target_clause = i;
+                    catch_clause = clause;
+                }
+            }
+            if (found)
+                break;
+        }
+        if (!step(&f, &skip, &search_active))
+            unhandled(ex, start.rip);
+    }
+
+    /* Second pass: run the finally clauses up to the handler. */
+    f = start;
+    skip = -1;
+    int walk_active = active_count;
+    for (;;) {
+        int is_target = f.reg[7] == target.reg[7] && f.rip == target.rip;
+        Method m;
+        if (method_of(frame_pc(&f), &m) && m.eh_info) {
+            uint32_t offset = (uint32_t)(frame_pc(&f) - m.start);
+            const uint8_t *p = m.eh_info;
+            for (uint32_t i = 0; i < m.clause_count; i++) {
+                next_clause(&p, m.start, &clause);
+                if (is_target && i >= target_clause)
+                    break;
+                if ((int64_t)i <= skip || clause.kind != CLAUSE_FAULT ||
+                    offset < clause.try_start || offset >= clause.try_end)
+                    continue;
+                if (active_count == MAX_ACTIVE)
+                    graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
+                Active *a = &active[active_count++];
+                a->frame = f;
+                a->clause = i;
+                a->exception = 0;
+                a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+                uint64_t regs[6];
+                regs_from_frame(&f, regs);
+                graft_call_funclet(clause.handler, regs, 0);
+                regs_to_frame(&f, regs);
+                active_count--;
+            }
+        }
+        if (is_target)
+            break;
+        if (!step(&f, &skip, &walk_active))
+            graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: lost the handler's frame in the second pass");
+    }
+
+    /* The catch: run it, then continue where it says in its frame. */
+    if (active_count == MAX_ACTIVE)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
+    Active *a = &active[active_count++];
+    a->frame = target;
+    a->clause = target_clause;
+    a->exception = ex;
+    a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+    uint64_t regs[6];
+    regs_from_frame(&target, regs);
+    uint64_t resume = graft_call_funclet(catch_clause.handler, regs, ex);
+    /* Funclets still running below the resumed frame are abandoned. */
+    uint64_t resume_rsp = target.reg[7];
+    while (active_count > 0 && active[active_count - 1].dispatcher_rsp < resume_rsp)
+        active_count--;
+    graft_resume(regs, resume_rsp, resume);
 }
 
 void RhpFallbackFailFast(void) {
@@ -59,11 +530,12 @@ uint8_t *RhGetCrashInfoBuffer(int32_t *max_size) {
     *max_size = (int32_t)sizeof crash_info;
     return crash_info;
 }
+
 void RhpGetThreadAbortException(void) { graft_not_implemented("RhpGetThreadAbortException"); }
-void RhpCallCatchFunclet(void) { graft_not_implemented("RhpCallCatchFunclet (exception dispatch)"); }
-void RhpCallFilterFunclet(void) { graft_not_implemented("RhpCallFilterFunclet (exception dispatch)"); }
-void RhpCallFinallyFunclet(void) { graft_not_implemented("RhpCallFinallyFunclet (exception dispatch)"); }
-void RhpEHEnumInitFromStackFrameIterator(void) { graft_not_implemented("RhpEHEnumInitFromStackFrameIterator (exception dispatch)"); }
-void RhpEHEnumNext(void) { graft_not_implemented("RhpEHEnumNext (exception dispatch)"); }
-void RhpSfiInit(void) { graft_not_implemented("RhpSfiInit (stack walking)"); }
-void RhpSfiNext(void) { graft_not_implemented("RhpSfiNext (stack walking)"); }
+void RhpCallCatchFunclet(void) { graft_not_implemented("RhpCallCatchFunclet (CoreLib's managed exception dispatch)"); }
+void RhpCallFilterFunclet(void) { graft_not_implemented("RhpCallFilterFunclet (CoreLib's managed exception dispatch)"); }
+void RhpCallFinallyFunclet(void) { graft_not_implemented("RhpCallFinallyFunclet (CoreLib's managed exception dispatch)"); }
+void RhpEHEnumInitFromStackFrameIterator(void) { graft_not_implemented("RhpEHEnumInitFromStackFrameIterator (CoreLib's managed exception dispatch)"); }
+void RhpEHEnumNext(void) { graft_not_implemented("RhpEHEnumNext (CoreLib's managed exception dispatch)"); }
+void RhpSfiInit(void) { graft_not_implemented("RhpSfiInit (CoreLib's stack frame iterator)"); }
+void RhpSfiNext(void) { graft_not_implemented("RhpSfiNext (CoreLib's stack frame iterator)"); }

@@ -1,7 +1,9 @@
 /* The interrupt descriptor table: CPU exceptions 0-31 print the fault on COM1
  * (vector and name, error code, RIP, CR2, RSP and the registers) and stop the
  * machine with exit code GRAFT_EXIT_FAULT (0x7F: QEMU exits with 255), so a
- * crash is never a silent triple-fault reset. A double fault runs on its own
+ * crash is never a silent triple-fault reset. In managed code, a #PF below
+ * 4 KiB and a #DE become NullReferenceException and DivideByZeroException
+ * instead (exceptions.c). A double fault runs on its own
  * stack (IST 1) so that a stack overflow still prints.
  *
  * Exports:
@@ -111,9 +113,22 @@ static void reg(const char *name, uint64_t value) {
     serial_write_hex(value);
 }
 
+/* exceptions.c: dispatches a managed exception if rip is managed code. */
+extern int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]);
+#define EXCEPTION_ID_DIVIDE_BY_ZERO 4 /* CoreLib's ExceptionIDs */
+#define EXCEPTION_ID_NULL_REFERENCE 8
+
 void graft_fault(FaultFrame *f) {
     uint64_t cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    /* A null dereference or a division by zero in managed code becomes
+     * NullReferenceException / DivideByZeroException. */
+    int32_t id = (f->vector == 14 && cr2 < 4096) ? EXCEPTION_ID_NULL_REFERENCE
+               : f->vector == 0 ? EXCEPTION_ID_DIVIDE_BY_ZERO : 0;
+    if (id) {
+        uint64_t saved[6] = {f->rbx, f->rbp, f->r12, f->r13, f->r14, f->r15};
+        graft_fault_to_exception(id, f->rip, f->rsp, saved);
+    }
     serial_write("\ngraft: CPU exception ");
     serial_write_dec(f->vector);
     serial_write(" (");
@@ -131,7 +146,7 @@ void graft_fault(FaultFrame *f) {
     reg(" r12 ", f->r12); reg(" r13 ", f->r13); reg(" r14 ", f->r14); reg(" r15 ", f->r15);
     reg(" rflags ", f->rflags);
     if (f->vector == 14 && cr2 < 4096)
-        serial_write("\ngraft: a null reference was dereferenced (NullReferenceException: exceptions are not implemented)");
+        serial_write("\ngraft: a null reference was dereferenced outside managed code");
     else if ((f->vector == 14 || f->vector == 8) && graft_stack_guard &&
              ((cr2 >= graft_stack_guard && cr2 < graft_stack_guard + 4096) ||
               (f->rsp >= graft_stack_guard - 4096 && f->rsp < graft_stack_guard + 4096 + 64)))

@@ -1,0 +1,93 @@
+; Exception dispatch entry points and funclet calls (exceptions.c does the
+; dispatch itself).
+;
+; Exports:
+;   RhpThrowEx        rdi = exception: captures the throw site (return
+;                     address, caller's rsp, rbx, rbp, r12-r15) and calls
+;                     graft_throw(exception, context); never returns
+;   RhpRethrow        `throw;` in a catch: the same with exception = null
+;   graft_call_funclet(funclet, regs, arg)   runs a catch/filter/finally
+;                     funclet with the frame's callee-saved registers
+;                     regs[0..5] = rbx, rbp, r12, r13, r14, r15 and rdi = arg;
+;                     stores the registers back into regs; returns rax
+;   graft_funclet_return   the return address inside graft_call_funclet (the
+;                     unwinder recognises funclets called by the dispatcher)
+;   graft_resume(regs, rsp, rip)   continues after a catch: loads the
+;                     callee-saved registers, rsp, and jumps to rip
+
+bits 64
+default rel
+
+global RhpThrowEx, RhpRethrow, graft_call_funclet, graft_funclet_return, graft_resume
+extern graft_throw
+
+section .text
+
+; context layout (exceptions.c ThrowContext): rip, rsp, rbx, rbp, r12, r13, r14, r15
+%macro CAPTURE_AND_THROW 0
+    lea rax, [rsp + 8]          ; the thrower's rsp after the return
+    mov rsi, [rsp]              ; the return address: the throw site
+    push r15
+    push r14
+    push r13
+    push r12
+    push rbp
+    push rbx
+    push rax
+    push rsi
+    mov rsi, rsp                ; ThrowContext *
+    sub rsp, 8                  ; 16-byte alignment for the call
+    xor ebp, ebp
+    call graft_throw
+    int3
+%endmacro
+
+RhpThrowEx:
+    CAPTURE_AND_THROW
+
+RhpRethrow:
+    xor edi, edi
+    CAPTURE_AND_THROW
+
+graft_call_funclet:             ; rdi = funclet, rsi = regs, rdx = arg
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    push rsi                    ; regs, for the write-back
+    mov rax, rdi
+    mov rdi, rdx
+    mov rbx, [rsi + 0]
+    mov rbp, [rsi + 8]
+    mov r12, [rsi + 16]
+    mov r13, [rsi + 24]
+    mov r14, [rsi + 32]
+    mov r15, [rsi + 40]
+    call rax                    ; entry rsp: 7 pushes + return = 64 bytes: aligned
+graft_funclet_return:
+    pop rsi
+    mov [rsi + 0], rbx
+    mov [rsi + 8], rbp
+    mov [rsi + 16], r12
+    mov [rsi + 24], r13
+    mov [rsi + 32], r14
+    mov [rsi + 40], r15
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+graft_resume:                   ; rdi = regs, rsi = rsp, rdx = rip
+    mov rbx, [rdi + 0]
+    mov rbp, [rdi + 8]
+    mov r12, [rdi + 16]
+    mov r13, [rdi + 24]
+    mov r14, [rdi + 32]
+    mov r15, [rdi + 40]
+    mov rsp, rsi
+    jmp rdx
