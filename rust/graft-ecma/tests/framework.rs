@@ -95,3 +95,22 @@ fn nativeaot_runtime_pack_round_trips() {
     }
     assert!(n >= 1);
 }
+
+/// Our PE checksum agrees with the one the framework's build stored.
+#[test]
+fn pe_checksum_matches_stored_values() {
+    let Some(dir) = shared_framework_dir() else { return };
+    let mut checked = 0;
+    for f in managed_files(&dir).iter().take(40) {
+        let bytes = std::fs::read(f).unwrap();
+        let Ok(pe) = graft_ecma::read::PeFile::parse(&bytes) else { continue };
+        let off = pe.opt_offset + 64;
+        let stored = u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap());
+        if stored != 0 {
+            assert_eq!(graft_ecma::write::pe_checksum(&bytes, off), stored, "{}", f.display());
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} stored checksums compared");
+    assert!(checked > 0, "no framework file carries a checksum to compare with");
+}

@@ -351,21 +351,24 @@ fn data_ptr(d: &[u8]) -> usize {
 }
 
 /// The PE image checksum (16-bit one's-complement-style sum plus length).
+/// Summed in a u64 and folded once: 2^48 bytes would be needed to overflow.
 pub fn pe_checksum(b: &[u8], checksum_offset: usize) -> u32 {
     let mut sum: u64 = 0;
     let mut chunks = b.chunks_exact(2);
-    for (i, w) in (&mut chunks).enumerate() {
-        let o = i * 2;
-        if o == checksum_offset || o == checksum_offset + 2 {
-            continue;
-        }
+    for w in &mut chunks {
         sum += u16::from_le_bytes([w[0], w[1]]) as u64;
-        sum = (sum & 0xFFFF) + (sum >> 16);
     }
     if let [last] = chunks.remainder() {
         sum += *last as u64;
+    }
+    // The checksum field itself counts as zero.
+    if checksum_offset % 2 == 0
+        && let Some(f) = b.get(checksum_offset..checksum_offset + 4)
+    {
+        sum -= u16::from_le_bytes([f[0], f[1]]) as u64 + u16::from_le_bytes([f[2], f[3]]) as u64;
+    }
+    while sum >> 16 != 0 {
         sum = (sum & 0xFFFF) + (sum >> 16);
     }
-    sum = (sum & 0xFFFF) + (sum >> 16);
     (sum as u32).wrapping_add(b.len() as u32)
 }

@@ -15,4 +15,4 @@
 mod image;
 pub mod metadata;
 
-pub use image::{WriteOptions, Written, write};
+pub use image::{WriteOptions, Written, pe_checksum, write};
