@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Graft.Kernel;
 
@@ -68,6 +69,15 @@ static class Program
         object boxed = sum;
         Serial.WriteLine($"{shapes.Count} shapes, {corners} corners, sum of squares {(int)boxed}, sq3 = {squares["sq3"]}");
         Serial.WriteLine($"pi is about {3.14159:F2}, 2^40 = {1L << 40}, answer = {Boot.Answer}");
+        try
+        {
+            throw new InvalidOperationException("no disk yet");
+        }
+        catch (InvalidOperationException e)                 // exception dispatch
+        {
+            Serial.WriteLine($"caught: {e.Message}");
+        }
+
         Serial.WriteLine("Main returns 0");
         return 0;
     }
