@@ -157,6 +157,9 @@ pub(super) struct Images {
     pub boot_hybrid: Vec<u8>,
     /// Both images came from the cache.
     pub cached: bool,
+    /// Hashes of everything each image is built from: equal keys, equal images.
+    pub bios_key: String,
+    pub efi_key: String,
 }
 
 /// Builds both images, or takes them from `cache_dir`.
@@ -209,7 +212,7 @@ pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>
             }
         }
     }
-    Ok(Images { bios: bios_image, efi: efi_image, boot_hybrid, cached })
+    Ok(Images { bios: bios_image, efi: efi_image, boot_hybrid, cached, bios_key: bios.key, efi_key: efi.key })
 }
 
 /// One `grub-mkimage` run: its arguments and the files it reads.

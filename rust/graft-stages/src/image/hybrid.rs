@@ -31,24 +31,24 @@ const TYPE_EMPTY: u8 = 0x00;
 const TYPE_EFI_SYSTEM: u8 = 0xef;
 const ACTIVE: u8 = 0x80;
 
-/// Writes the MBR into the first sector of `layout`, which must be zero.
-pub(super) fn write_mbr(layout: &mut Layout, boot_hybrid: &[u8], disk_signature: u32) -> Result<()> {
+/// The MBR for the image `layout` describes, whose first sector is zero.
+pub(super) fn mbr(layout: &Layout, boot_hybrid: &[u8], disk_signature: u32) -> Result<[u8; 512]> {
     if boot_hybrid.len() < CODE_LEN {
         return Err(Error::WriteFailed(format!(
             "GRUB's boot_hybrid.img is {} bytes, not the 512 of an MBR; reinstall grub-pc-bin",
             boot_hybrid.len()
         )));
     }
-    let total = layout.bytes.len() as u64;
     let sectors = |bytes: u64| u32::try_from(bytes.div_ceil(SECTOR));
     let (Ok(total_sectors), Ok(esp_start), Ok(esp_sectors)) =
-        (sectors(total), sectors(layout.esp.offset), sectors(layout.esp.len))
+        (sectors(layout.size), sectors(layout.esp.offset), sectors(layout.esp.len))
     else {
-        return Err(Error::TooLarge(format!("an image of {total} bytes is past what an MBR can describe (2 TiB)")));
+        return Err(Error::TooLarge(format!(
+            "an image of {} bytes is past what an MBR can describe (2 TiB)",
+            layout.size
+        )));
     };
-    let mbr = &mut layout.bytes[..SECTOR as usize];
-    debug_assert!(mbr.iter().all(|&b| b == 0), "the system area is hadris-iso's, left zero");
-
+    let mut mbr = [0u8; SECTOR as usize];
     mbr[..CODE_LEN].copy_from_slice(&boot_hybrid[..CODE_LEN]);
     let core = layout.bios_image.offset / SECTOR + (CORE_OFFSET as u64) / SECTOR;
     mbr[KERNEL_SECTOR_AT..KERNEL_SECTOR_AT + 8].copy_from_slice(&core.to_le_bytes());
@@ -57,7 +57,8 @@ pub(super) fn write_mbr(layout: &mut Layout, boot_hybrid: &[u8], disk_signature:
     mbr[TABLE_AT + 16..TABLE_AT + 32].copy_from_slice(&entry(0, TYPE_EFI_SYSTEM, esp_start, esp_sectors));
     mbr[510] = 0x55;
     mbr[511] = 0xaa;
-    check(layout)
+    check(&mbr, layout)?;
+    Ok(mbr)
 }
 
 /// One 16-byte partition entry, with CHS fields for 255 heads and 63
@@ -85,16 +86,17 @@ fn chs(lba: u32) -> [u8; 3] {
     [head as u8, (sector as u8) | (((cylinder >> 8) as u8) << 6), cylinder as u8]
 }
 
-/// Re-reads what was written: the boot code's pointer and the partitions.
-fn check(layout: &Layout) -> Result<()> {
-    let mbr = &layout.bytes[..SECTOR as usize];
+/// Reads the sector back: the boot code's pointer and the partitions.
+fn check(mbr: &[u8; 512], layout: &Layout) -> Result<()> {
     let read_u32 = |at: usize| u64::from(u32::from_le_bytes(mbr[at..at + 4].try_into().expect("4 bytes")));
     let esp = Place { offset: read_u32(TABLE_AT + 16 + 8) * SECTOR, len: read_u32(TABLE_AT + 16 + 12) * SECTOR };
+    let whole = read_u32(TABLE_AT + 12) * SECTOR;
     let core = u64::from_le_bytes(mbr[KERNEL_SECTOR_AT..KERNEL_SECTOR_AT + 8].try_into().expect("8 bytes"));
     let ok = mbr[510..] == [0x55, 0xaa]
+        && whole == layout.size
         && esp.offset == layout.esp.offset
         && esp.len >= layout.esp.len
-        && esp.offset + esp.len <= layout.bytes.len() as u64
+        && esp.offset + esp.len <= layout.size
         && core * SECTOR == layout.bios_image.offset + CORE_OFFSET as u64
         && layout.bios_image.len > (CORE_OFFSET as u64) + SECTOR;
     if ok {

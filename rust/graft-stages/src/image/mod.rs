@@ -39,7 +39,8 @@ mod iso;
 use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// The date used when the request gives no `source_date_epoch`:
@@ -175,11 +176,11 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
 }
 
 fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
-    // 1. Validate and load.
+    // 1. Validate; read the kernel once, for the hash that serials derive from.
     let settings = Settings::from_request(request)?;
-    let kernel = std::fs::read(&request.kernel)
+    let (kernel_len, kernel_digest) = hash_file(&request.kernel)
         .map_err(|source| Error::KernelNotReadable { path: request.kernel.clone(), source })?;
-    session.progress(&format!("image: kernel {} ({} bytes)", request.kernel.display(), kernel.len()));
+    session.progress(&format!("image: kernel {} ({kernel_len} bytes)", request.kernel.display()));
 
     // 2. GRUB's boot images.
     let config = grub::menu_config(&request.command_line, request.timeout);
@@ -191,47 +192,75 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
         if grub.cached { "from the cache" } else { "built with grub-mkimage" }
     ));
 
-    // Serial numbers derive from everything that goes into the image.
-    let digest = content_digest(&[&kernel, config.as_bytes(), &grub.bios, &grub.efi, settings.volume_id.as_bytes()]);
-
-    // 3. The EFI system partition.
-    let esp = esp::build(&grub.efi, settings.epoch, seed(&digest, 0))?;
+    // 3. The EFI system partition; its serial derives from what it holds.
+    let epoch = settings.epoch.unix_seconds().to_le_bytes();
+    let esp_digest = content_digest(&[grub.efi_key.as_bytes(), settings.volume_id.as_bytes(), &epoch]);
+    let esp = esp::build(&grub.efi, &grub.efi_key, settings.epoch, seed(&esp_digest, 0), request.cache_dir.as_deref())?;
     session.progress(&format!("image: EFI system partition, FAT, {} KiB", esp.len() / 1024));
 
-    // 4. The ISO 9660 volume with its El Torito catalog.
-    let files = iso::Files { kernel, config: config.into_bytes(), bios_image: grub.bios, esp };
-    let mut layout = iso::write(files, &settings.volume_id, settings.epoch)?;
-    session.progress(&format!("image: ISO 9660 with El Torito (BIOS and UEFI), {} bytes", layout.bytes.len()));
+    // 4. The ISO 9660 volume with its El Torito catalog, streamed into a
+    // temporary file beside the output.
+    let digest = content_digest(&[
+        &kernel_digest,
+        config.as_bytes(),
+        grub.bios_key.as_bytes(),
+        &esp_digest,
+        settings.volume_id.as_bytes(),
+    ]);
+    let not_writable = |source| Error::OutputNotWritable { path: request.output.clone(), source };
+    let pending = graft_diag::PendingOutput::new(&request.output).map_err(not_writable)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .truncate(true)
+        .open(pending.path())
+        .map_err(not_writable)?;
+    let files = iso::Files { kernel: &request.kernel, config: config.into_bytes(), bios_image: grub.bios, esp };
+    let layout = iso::write(files, &settings.volume_id, settings.epoch, &file, &request.output)?;
+    session.progress(&format!("image: ISO 9660 with El Torito (BIOS and UEFI), {} bytes", layout.size));
 
-    // 5. The MBR for raw-disk boot.
-    hybrid::write_mbr(&mut layout, &grub.boot_hybrid, seed(&digest, 1) as u32)?;
+    // 5. The MBR for raw-disk boot, into the (zero) first sector.
+    let mbr = hybrid::mbr(&layout, &grub.boot_hybrid, seed(&digest, 0) as u32)?;
+    file.write_all_at(&mbr, 0).map_err(not_writable)?;
     session.progress("image: hybrid MBR (GRUB boot_hybrid code, EFI system partition entry)");
 
-    // 6. Write it whole or not at all.
-    let size = layout.bytes.len() as u64;
-    write_output(&request.output, &layout.bytes)
-        .map_err(|source| Error::OutputNotWritable { path: request.output.clone(), source })?;
-    session.progress(&format!("image: wrote {} ({size} bytes)", request.output.display()));
+    // 6. Whole or not at all: rename over the output. No fsync: flushing
+    // 3 MB costs 10-15 ms here, most of the stage's time, and ext4
+    // (auto_da_alloc), XFS and btrfs flush a file that replaces another by
+    // rename before committing the rename.
+    drop(file);
+    pending.commit().map_err(not_writable)?;
+    session.progress(&format!("image: wrote {} ({} bytes)", request.output.display(), layout.size));
 
     Ok(Output {
         output: request.output.clone(),
-        size,
+        size: layout.size,
         boot_modes: vec![BootMode::BiosCd, BootMode::UefiCd, BootMode::BiosDisk, BootMode::UefiDisk],
         grub_cached: grub.cached,
     })
 }
 
-/// Writes the image beside `path`, then renames it over `path`: a failed or
-/// killed stage never leaves a partial image. Unlike `write_atomic` it does
-/// not fsync: flushing 3 MB costs 10-15 ms here, most of the stage's time,
-/// and ext4 (auto_da_alloc), XFS and btrfs already flush a file that
-/// replaces another by rename before the rename itself is committed.
-fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let pending = graft_diag::PendingOutput::new(path)?;
-    let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(pending.path())?;
-    file.write_all(bytes)?;
-    drop(file);
-    pending.commit()
+/// A file's length and SHA-256, read in pieces.
+fn hash_file(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
+    let mut file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut len = 0u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hash.update(&buf[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((len, hash.finalize().into()))
 }
 
 /// The request, checked and with defaults filled in.
