@@ -14,12 +14,16 @@
 ;                     unwinder recognises funclets called by the dispatcher)
 ;   graft_resume(regs, rsp, rip)   continues after a catch: loads the
 ;                     callee-saved registers, rsp, and jumps to rip
+;   RhpGetCurrentThreadStackTrace(buffer, length, address_in_frame)
+;                     captures the caller's registers like RhpThrowEx and
+;                     returns graft_stack_trace(context, buffer, length, address)
 
 bits 64
 default rel
 
 global RhpThrowEx, RhpRethrow, graft_call_funclet, graft_funclet_return, graft_resume
-extern graft_throw
+global RhpGetCurrentThreadStackTrace
+extern graft_throw, graft_stack_trace
 
 section .text
 
@@ -91,3 +95,23 @@ graft_resume:                   ; rdi = regs, rsi = rsp, rdx = rip
     mov r15, [rdi + 40]
     mov rsp, rsi
     jmp rdx
+
+RhpGetCurrentThreadStackTrace:  ; rdi = buffer, esi = length, rdx = address in the caller's frame
+    lea rax, [rsp + 8]
+    mov rcx, [rsp]
+    push r15
+    push r14
+    push r13
+    push r12
+    push rbp
+    push rbx
+    push rax
+    push rcx
+    mov rcx, rdx                ; address
+    mov edx, esi                ; length
+    mov rsi, rdi                ; buffer
+    mov rdi, rsp                ; ThrowContext *
+    sub rsp, 8
+    call graft_stack_trace
+    add rsp, 8 + 8 * 8
+    ret

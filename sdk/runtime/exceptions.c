@@ -11,13 +11,18 @@
  * after the clause that ran it. No handler: CoreLib's RuntimeFailFast prints
  * "Unhandled exception. <type>: <message>" and stops (exit 0x7B).
  *
- * Not done: stack traces (Exception.StackTrace is empty: no
- * AppendExceptionStackFrame), first-chance notifications, CPU faults as
- * exceptions (a null dereference or division by zero still stops in the IDT),
- * exceptions crossing native (C) frames (they are unhandled).
+ * Each managed frame the first pass visits goes to CoreLib's
+ * AppendExceptionStackFrame, so Exception.StackTrace and the unhandled
+ * report name the methods (ILC's --stacktracedata).
+ *
+ * Not done: first-chance notifications, exceptions crossing native (C)
+ * frames (they are unhandled), a stack overflow as an exception.
  *
  * Exports:
  *   graft_throw                          called by RhpThrowEx/RhpRethrow (exceptions.asm)
+ *   graft_fault_to_exception             called by the IDT (idt.c) for #PF near 0 and #DE
+ *   graft_stack_trace                    RhpGetCurrentThreadStackTrace's walk (exceptions.asm)
+ *   RhFindMethodStartAddress             the method (not funclet) start of a code address
  *   RhpFallbackFailFast                  stop
  *   RhCreateCrashDumpIfEnabled           no crash dumps: returns
  *   RhGetCrashInfoBuffer                 a buffer FailFast writes its crash report into
@@ -375,7 +380,12 @@ static int step(Frame *f, int64_t *skip_through, int *active_index) {
     return 1;
 }
 
-extern char RuntimeFailFast[];
+extern char RuntimeFailFast[], AppendExceptionStackFrame[];
+typedef void (*AppendFn)(Object *exception, uint64_t ip, int32_t flags);
+#define RH_EH_FIRST_FRAME 1
+#define RH_EH_FIRST_RETHROW_FRAME 2
+static int32_t first_frame_flags;
+
 typedef void (*RuntimeFailFastFn)(int32_t reason, Object *exception, void *address, void *context);
 
 static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
@@ -387,6 +397,7 @@ static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
 static __attribute__((noreturn)) void dispatch(Object *ex, Frame start);
 
 __attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) {
+    first_frame_flags = ex ? RH_EH_FIRST_FRAME : RH_EH_FIRST_RETHROW_FRAME;
     if (!ex) { /* throw; : the exception of the innermost running catch */
         for (int i = active_count - 1; i >= 0 && !ex; i--)
             ex = active[i].exception;
@@ -419,6 +430,7 @@ int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, c
     start.reg[7] = rsp;
     regs_to_frame(&start, saved);
     Object *ex = ((GetRuntimeExceptionFn)(void *)GetRuntimeException)(exception_id);
+    first_frame_flags = RH_EH_FIRST_FRAME;
     dispatch(ex, start);
 }
 
@@ -431,9 +443,15 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     uint32_t target_clause = 0;
     Clause clause, catch_clause;
     int found = 0;
+    int32_t append_flags = first_frame_flags;
     for (;;) {
         Method m;
-        if (method_of(frame_pc(&f), &m) && m.eh_info) {
+        int managed = method_of(frame_pc(&f), &m);
+        if (managed) {
+            ((AppendFn)(void *)AppendExceptionStackFrame)(ex, f.rip, append_flags);
+            append_flags = 0;
+        }
+        if (managed && m.eh_info) {
             uint32_t offset = (uint32_t)(frame_pc(&f) - m.start);
             const uint8_t *p = m.eh_info;
             for (uint32_t i = 0; i < m.clause_count && !found; i++) {
@@ -513,6 +531,36 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     while (active_count > 0 && active[active_count - 1].dispatcher_rsp < resume_rsp)
         active_count--;
     graft_resume(regs, resume_rsp, resume);
+}
+
+/* The managed frames above the caller of RhpGetCurrentThreadStackTrace
+ * (those whose stack pointer is above `address`): their return addresses,
+ * or minus their count when the buffer is too small. */
+int32_t graft_stack_trace(const ThrowContext *ctx, uint64_t *buffer, uint32_t length, uint64_t address) {
+    Frame f;
+    memset(&f, 0, sizeof f);
+    f.rip = ctx->rip;
+    f.reg[7] = ctx->rsp;
+    f.reg[3] = ctx->rbx; f.reg[6] = ctx->rbp; f.reg[12] = ctx->r12;
+    f.reg[13] = ctx->r13; f.reg[14] = ctx->r14; f.reg[15] = ctx->r15;
+    uint32_t count = 0;
+    do {
+        Method m;
+        if (f.reg[7] > address && method_of(frame_pc(&f), &m)) {
+            if (count < length)
+                buffer[count] = f.rip;
+            count++;
+        }
+    } while (unwind(&f));
+    return count <= length ? (int32_t)count : -(int32_t)count;
+}
+
+void *RhFindMethodStartAddress(void *address) {
+    Method m;
+    uint64_t pc = (uint64_t)(uintptr_t)address;
+    if (method_of(pc, &m) || method_of(pc - 1, &m))
+        return (void *)(uintptr_t)m.start;
+    return 0;
 }
 
 void RhpFallbackFailFast(void) {

@@ -11,7 +11,6 @@
  *   RhFindBlob                          ReadyToRun sections 300-399 (reflection, stack trace metadata)
  *   RhGetCodeTarget                     the method behind an unboxing stub or a jump stub
  *   RhGetRuntimeVersion                 "graft-nativeaot-10.0" (crash reports)
- *   RhFindMethodStartAddress            not implemented (stub)
  *   RhGetTargetOfUnboxingAndInstantiatingStub   not implemented (stub)
  */
 #include "graft_runtime.h"
@@ -199,4 +198,3 @@ const uint8_t *RhGetRuntimeVersion(int32_t *length) {
     *length = (int32_t)(sizeof runtime_version - 1);
     return runtime_version;
 }
-void RhFindMethodStartAddress(void) { graft_not_implemented("RhFindMethodStartAddress (stack walking)"); }

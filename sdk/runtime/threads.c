@@ -8,8 +8,6 @@
  *   RhYield                     false: nothing else to run
  *   RhSetThreadExitCallback     kept; the boot thread never exits
  *   RhpSetThreadDoNotTriggerGC  flag kept (no collector to trigger)
- *   RhpGetCurrentThreadStackTrace   0 frames: there is no stack walker yet, so stack
- *                               traces (Environment.StackTrace, FailFast's report) are empty
  */
 #include "graft_runtime.h"
 
@@ -39,7 +37,3 @@ int32_t RhpSetThreadDoNotTriggerGC(int32_t value) {
     return old;
 }
 
-int32_t RhpGetCurrentThreadStackTrace(void **buffer, uint32_t buffer_length, void *address_in_frame) {
-    (void)buffer; (void)buffer_length; (void)address_in_frame;
-    return 0;
-}
