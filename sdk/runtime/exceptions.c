@@ -461,9 +461,19 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 if (clause.kind == CLAUSE_TYPED && is_instance(ex, clause.type))
                     found = 1;
                 else if (clause.kind == CLAUSE_FILTER) {
+                    /* (An exception leaving the filter continues after this
+                     * clause, where .NET would take the filter as false.) */
+                    if (active_count == MAX_ACTIVE)
+                        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
+                    Active *a = &active[active_count++];
+                    a->frame = f;
+                    a->clause = i;
+                    a->exception = 0;
+                    a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
                     uint64_t regs[6];
                     regs_from_frame(&f, regs);
                     found = (uint32_t)graft_call_funclet(clause.filter, regs, ex) != 0;
+                    active_count--;
                 }
                 if (found) {
                     target = f;
