@@ -24,7 +24,7 @@
 //! 3. [`esp`]: the FAT EFI system partition image;
 //! 4. [`iso`]: the ISO 9660 volume with El Torito boot catalog (hadris-iso);
 //! 5. [`hybrid`]: the MBR in the system area, for raw-disk boot;
-//! 6. write the image atomically.
+//! 6. stream it into a temporary file beside the output, then rename it over the output.
 //!
 //! Everything is deterministic: every date comes from `source_date_epoch`
 //! (the caller reads `SOURCE_DATE_EPOCH`; this stage reads no environment)
