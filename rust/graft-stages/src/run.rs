@@ -64,6 +64,10 @@ pub struct Request {
     /// More QEMU arguments, appended last.
     #[serde(default)]
     pub extra_args: Vec<String>,
+    /// Text to time: the result's `mark_ms` says when it first appeared on
+    /// the serial port (firmware may print before the kernel does).
+    #[serde(default)]
+    pub mark: Option<String>,
 }
 
 fn default_timeout() -> f64 {
@@ -86,6 +90,8 @@ pub struct Output {
     pub serial: String,
     /// Milliseconds from QEMU's start to the first serial byte.
     pub first_serial_ms: Option<u64>,
+    /// Milliseconds from QEMU's start to the request's `mark` text.
+    pub mark_ms: Option<u64>,
     pub duration_ms: u64,
     /// The QEMU command line, as one would retype it.
     pub command: String,
@@ -193,10 +199,12 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         .map_err(|e| session.error(Code::QEMU_FAILED, format!("cannot start {}: {e}", qemu.display())))?;
 
     let echo = request.echo_serial;
+    let mark = request.mark.clone().filter(|m| !m.is_empty()).map(String::into_bytes);
     let mut stdout = child.stdout.take().expect("piped");
     let serial_reader = std::thread::spawn(move || {
         let mut serial = Vec::new();
         let mut first = None;
+        let mut marked = None;
         let mut chunk = [0u8; 4096];
         while let Ok(n) = stdout.read(&mut chunk) {
             if n == 0 {
@@ -208,8 +216,15 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
                 let _ = out.write_all(&chunk[..n]).and_then(|_| out.flush());
             }
             serial.extend_from_slice(&chunk[..n]);
+            if let (None, Some(mark)) = (marked, &mark) {
+                // Only the new bytes (and a mark's length before them) can hold a new match.
+                let from = serial.len().saturating_sub(n + mark.len());
+                if serial[from..].windows(mark.len()).any(|w| w == mark.as_slice()) {
+                    marked = Some(started.elapsed());
+                }
+            }
         }
-        (serial, first)
+        (serial, first, marked)
     });
     let mut stderr = child.stderr.take().expect("piped");
     let stderr_reader = std::thread::spawn(move || {
@@ -229,7 +244,7 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         Err(e) => return Err(session.error(Code::QEMU_FAILED, format!("lost track of QEMU: {e}"))),
     };
     let duration = started.elapsed();
-    let (serial, first) = serial_reader.join().unwrap_or_default();
+    let (serial, first, marked) = serial_reader.join().unwrap_or_default();
     let qemu_stderr = stderr_reader.join().unwrap_or_default();
     let serial = String::from_utf8_lossy(&serial).into_owned();
     let qemu_status = status.and_then(|s| s.code());
@@ -252,6 +267,7 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         qemu_status,
         serial,
         first_serial_ms: first.map(|d| d.as_millis() as u64),
+        mark_ms: marked.map(|d| d.as_millis() as u64),
         duration_ms: duration.as_millis() as u64,
         command,
     };

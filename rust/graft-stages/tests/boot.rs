@@ -140,7 +140,8 @@ fn boot(iso: &Path, mode: &str, expect: &Expect) -> RunOutput {
         "uefi-disk" => ("uefi", "disk"),
         other => panic!("unknown boot mode {other}"),
     };
-    let request = json!({ "image": iso, "firmware": firmware, "media": media, "timeout_secs": expect.timeout.unwrap_or(60.0) });
+    let request = json!({ "image": iso, "firmware": firmware, "media": media, "timeout_secs": expect.timeout.unwrap_or(60.0),
+                           "mark": expect.serial.first() });
     let log = |_: graft_diag::Severity, _: &str| {};
     let response = graft_stages::run_json("run", &request.to_string(), Some(&log));
     assert!(response.ok, "run failed: {:#?}", response.diagnostics);
@@ -159,7 +160,10 @@ fn boot_test(name: &str) {
     for mode in &expect.modes {
         let run = boot(&iso, mode, &expect);
         eprintln!("{name} [{mode}]: {}", run.command);
-        eprintln!("{name} [{mode}]: {:?} status {:?}, first serial after {:?} ms, {} ms in all", run.outcome, run.qemu_status, run.first_serial_ms, run.duration_ms);
+        eprintln!(
+            "{name} [{mode}]: {:?} status {:?}; serial from {:?} ms, kernel's first line at {:?} ms, {} ms in all",
+            run.outcome, run.qemu_status, run.first_serial_ms, run.mark_ms, run.duration_ms
+        );
         let verdict = judge(&expect, &run);
         match (&expect.runner_failure, verdict) {
             (None, Ok(())) => {}

@@ -1,7 +1,7 @@
 // graft-test: sdk-boot
 // graft-test: expect-serial "hello from C"
 // graft-test: expect-exit 33
-// graft-test: boot bios-cd uefi-cd bios-disk
+// graft-test: boot bios-cd uefi-cd bios-disk uefi-disk
 //
 // The smallest C kernel over Graft's shared Multiboot2 entry
 // (sdk/boot/multiboot2_entry.asm): checks the boot magic, prints a greeting
