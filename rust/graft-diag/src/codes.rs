@@ -44,6 +44,10 @@ codes! {
     OUTPUT_NOT_WRITABLE = 1, "an output file or its folder cannot be written";
     INPUT_NOT_READABLE = 2, "an input file is missing or cannot be read";
 
+    MALFORMED_ASSEMBLY = 2001, "a .NET assembly or portable PDB is malformed (the table, row and offset are named)";
+    ASSEMBLY_WRITE_FAILED = 2002, "the ECMA-335 engine could not lay out the rewritten assembly";
+    UNSUPPORTED_METADATA = 2003, "an edit the ECMA-335 engine does not support on this metadata (for instance adding members where FieldPtr/MethodPtr tables exist)";
+
     ASSEMBLER_NOT_FOUND = 3001, "the assembler (nasm, yasm or clang) is not installed or not where it was said to be";
     ASSEMBLER_ERROR = 3002, "the assembler rejected a source file (file and line given)";
     UNKNOWN_SOURCE_KIND = 3003, "a source file's extension names no known assembler syntax";

@@ -4,6 +4,8 @@
 //!
 //! | stage        | module        | codes  |
 //! |--------------|---------------|--------|
+//! | `patch`      | [`patch`]     | 2xxx   |
+//! | `inspect`    | [`patch`]     | 2xxx   |
 //! | `assemble`   | [`assemble`]  | 3xxx   |
 //! | `compile-c`  | [`compile_c`] | 3xxx   |
 //! | `link`       | [`link`]      | 4xxx   |
@@ -14,6 +16,7 @@ pub mod assemble;
 pub mod compile_c;
 pub mod image;
 pub mod link;
+pub mod patch;
 pub mod run;
 mod tool;
 
@@ -21,7 +24,7 @@ use graft_diag::{Code, Diagnostic, LogFn, Session, StageResult};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// Every stage by its request name, in pipeline order.
-pub const STAGES: &[&str] = &["assemble", "compile-c", "link", "image", "run"];
+pub const STAGES: &[&str] = &["patch", "inspect", "assemble", "compile-c", "link", "image", "run"];
 
 /// What a stage call returns across every door: the stage's typed result as
 /// JSON (absent when it failed) and all diagnostics.
@@ -38,6 +41,8 @@ pub struct Response {
 pub fn run_json(stage: &str, request: &str, log: Option<LogFn<'_>>) -> Response {
     let mut session = Session::new(log);
     let output = match stage {
+        "patch" => call(request, &mut session, patch::run),
+        "inspect" => call(request, &mut session, patch::inspect),
         "assemble" => call(request, &mut session, assemble::run),
         "compile-c" => call(request, &mut session, compile_c::run),
         "link" => call(request, &mut session, link::run),
