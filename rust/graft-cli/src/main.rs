@@ -15,8 +15,11 @@ use serde_json::{json, Value};
 #[command(
     name = "graft",
     version,
-    about = "Graft's native build stages: assemble, compile C, link, make a bootable image, boot it in QEMU",
+    about = "Graft's native build stages: patch .NET assemblies, assemble, compile C, link, make a bootable image, boot it in QEMU",
     long_about = "Graft's native build stages, the same ones `dotnet build` of a Graft kernel runs.\n\n\
+A .NET assembly through Graft's ECMA-335 engine:\n  \
+graft inspect bin/App.dll\n  \
+graft patch bin/App.dll -o patched/App.dll\n\n\
 A kernel from assembly and C, by hand:\n  \
 graft assemble -o obj boot.asm\n  \
 graft compile-c -o obj kernel.c\n  \
@@ -41,6 +44,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Rewrite a .NET assembly and its PDB through Graft's ECMA-335 engine (without plugs: byte-identical).
+    #[command(long_about = "Rewrite a .NET assembly (and its portable PDB) through Graft's ECMA-335 engine.\n\n\
+Without plugs (they come with the patcher) nothing changes and the output is byte-identical to the input; \
+the PDB next to the input (App.pdb for App.dll) is written next to the output. A changed assembly loses \
+its ReadyToRun code (the runtime compiles the IL) and its strong-name signature.\n\n\
+Errors: GRAFT2001 malformed assembly or PDB (table, row and offset named), GRAFT2002 the engine cannot \
+lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Nothing is written on error.")]
+    Patch(PatchArgs),
+    /// Print a summary of a .NET assembly: sections, CLI header, streams, heaps, table row counts.
+    ///
+    /// Prints the PE sections, the CLI header (runtime version, flags, entry
+    /// point), whether it is ReadyToRun and strong-name signed, the metadata
+    /// streams and heaps with their offsets and sizes, the row count and row
+    /// size of every table, the number of method bodies, managed resources and
+    /// debug directory entries (CodeView PDB id, PDB checksum). A malformed
+    /// file is a GRAFT2001 error naming table, row and offset (exit code 1).
+    Inspect(InspectArgs),
     /// Assemble NASM (.asm, .nasm) and GNU (.s, .S) sources into ELF64 objects.
     Assemble(AssembleArgs),
     /// Compile freestanding C (.c) into ELF64 objects with kernel flags.
@@ -56,11 +76,32 @@ enum Command {
     Run(RunArgs),
     /// Run any stage from a JSON request file (what the MSBuild tasks send).
     Request {
-        /// assemble, compile-c, link, image or run.
+        /// patch, inspect, assemble, compile-c, link, image or run.
         stage: String,
         /// The request JSON file; `-` reads standard input.
         file: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct PatchArgs {
+    /// The assembly to read (.dll or .exe).
+    input: PathBuf,
+    /// The assembly to write (may be the input itself).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The input's portable PDB (default: the input with extension .pdb, when it exists).
+    #[arg(long)]
+    pdb: Option<PathBuf>,
+    /// Where the PDB goes (default: the output with extension .pdb).
+    #[arg(long)]
+    output_pdb: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The assembly to summarise.
+    assembly: PathBuf,
 }
 
 #[derive(Args)]
@@ -206,6 +247,10 @@ fn main() -> ExitCode {
     }
     match (&cli.command, &response.output) {
         (Command::Run(_), Some(output)) => run_exit_code(output),
+        (Command::Inspect(_), Some(output)) if !cli.json => {
+            print!("{}", output["summary"].as_str().unwrap_or_default());
+            ExitCode::SUCCESS
+        }
         _ => ExitCode::SUCCESS,
     }
 }
@@ -221,6 +266,11 @@ fn run_exit_code(output: &Value) -> ExitCode {
 
 fn request_of(command: &Command) -> anyhow::Result<(&str, Value)> {
     Ok(match command {
+        Command::Patch(p) => (
+            "patch",
+            json!({ "input": p.input, "output": p.output, "pdb": p.pdb, "output_pdb": p.output_pdb }),
+        ),
+        Command::Inspect(i) => ("inspect", json!({ "input": i.assembly })),
         Command::Assemble(a) => (
             "assemble",
             json!({ "sources": a.sources, "output_dir": a.output_dir, "assembler": a.assembler, "clang": a.clang,

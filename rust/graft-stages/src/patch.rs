@@ -117,9 +117,9 @@ pub fn location(e: &graft_ecma::Error) -> String {
 pub fn engine_diagnostic(phase: Phase, file: &Path, e: &graft_ecma::Error) -> Diagnostic {
     let code = code_of(phase, e);
     let message = match code {
+        // The diagnostic carries the file; the message says what and where.
         Code::MALFORMED_ASSEMBLY => format!(
-            "'{}' is not a valid .NET assembly or portable PDB: {} ({}); rebuild it, or check that the file is not truncated",
-            file.display(),
+            "not a valid .NET assembly or portable PDB: {} ({}); rebuild it, or check that the file is not truncated",
             e.what,
             location(e)
         ),
