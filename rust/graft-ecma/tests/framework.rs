@@ -72,18 +72,13 @@ fn round_tripped_framework_runs_a_program() {
 /// unlike the shared framework's ReadyToRun one).
 #[test]
 fn nativeaot_runtime_pack_round_trips() {
-    let Some(home) = std::env::var_os("HOME") else { return };
-    let base = std::path::Path::new(&home).join(".nuget/packages/microsoft.netcore.app.runtime.nativeaot.linux-x64");
-    let Some(ver) = std::fs::read_dir(&base).ok().and_then(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).max()) else {
-        eprintln!("note: NativeAOT runtime pack not restored under {}; skipping", base.display());
-        return;
-    };
-    let dir = ver.join("runtimes/linux-x64/native");
+    // Restored on demand when absent (None: no dotnet).
+    let Some(dir) = common::nativeaot::native_dir() else { return };
     let corelib = std::fs::read(dir.join("System.Private.CoreLib.dll")).unwrap();
     let a = Assembly::read(&corelib).unwrap();
     assert!(a.ready_to_run().is_none(), "NativeAOT CoreLib is IL-only");
     let mut n = 0;
-    for f in managed_files(&dir) {
+    for f in managed_files(dir) {
         let bytes = std::fs::read(&f).unwrap();
         let Ok(a) = Assembly::read(&bytes) else { continue };
         assert!(first_diff(&graft_ecma::rewrite(&bytes).unwrap(), &bytes).is_none(), "{}", f.display());

@@ -11,28 +11,16 @@ use graft_ecma::write::{WriteOptions, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn nativeaot_native_dir() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let base = Path::new(&home).join(".nuget/packages/microsoft.netcore.app.runtime.nativeaot.linux-x64");
-    let ver = std::fs::read_dir(&base).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).max()?;
-    Some(ver.join("runtimes/linux-x64/native"))
-}
-
 #[test]
 fn ilc_compiles_round_tripped_corelib_into_a_running_program() {
-    if !common::dotnet_available() {
-        return;
-    }
-    let Some(native) = nativeaot_native_dir() else {
-        eprintln!("note: NativeAOT runtime pack not restored; skipping (a `dotnet publish -p:PublishAot=true` restores it)");
-        return;
-    };
+    // Restored on demand when absent (None: no dotnet).
+    let Some(native) = common::nativeaot::native_dir() else { return };
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ilc");
     let sdk = tmp.join("sdk");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&sdk).unwrap();
     let mut rewritten = 0;
-    for e in std::fs::read_dir(&native).unwrap() {
+    for e in std::fs::read_dir(native).unwrap() {
         let p = e.unwrap().path();
         let dest = sdk.join(p.file_name().unwrap());
         if p.extension().is_some_and(|x| x == "dll") {
@@ -95,4 +83,19 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     v
+}
+
+/// The restore helper reads the pack version and packages folder the SDK
+/// chose, and orders versions numerically.
+#[test]
+fn reads_version_and_folder_from_assets() {
+    let json = r#"{ "version": 3, "packageFolders": { "/tmp/np/": {} },
+      "project": { "frameworks": { "net10.0": { "downloadDependencies": [
+        { "name": "Microsoft.AspNetCore.App.Ref", "version": "[10.0.1, 10.0.1]" },
+        { "name": "Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64", "version": "[10.0.12, 10.0.12]" } ] } } } }"#;
+    assert_eq!(common::nativeaot::assets_package_folder(json).as_deref(), Some("/tmp/np/"));
+    assert_eq!(common::nativeaot::assets_pack_version(json).as_deref(), Some("10.0.12"));
+    let mut v = [Path::new("10.0.9"), Path::new("10.0.12"), Path::new("10.0.12-rc.1"), Path::new("9.0.1")];
+    v.sort_by_key(|p| common::nativeaot::version_key(p));
+    assert_eq!(v, [Path::new("9.0.1"), Path::new("10.0.9"), Path::new("10.0.12-rc.1"), Path::new("10.0.12")]);
 }

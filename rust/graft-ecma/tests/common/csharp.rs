@@ -175,10 +175,13 @@ pub fn metadata_check_args(args: &[&std::ffi::OsStr]) -> Option<(bool, String)> 
     Some((out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
 }
 
+/// Gives a framework file's new bytes (path, old bytes), or None to keep it.
+pub type Transform<'a> = dyn Fn(&Path, &[u8]) -> Option<Vec<u8>> + 'a;
+
 /// A private copy of the dotnet root (muxer, host, one shared framework)
 /// whose managed assemblies pass through `transform` (None keeps a file).
 /// Returns the copied `dotnet` executable.
-pub fn dotnet_root_copy(name: &str, transform: &dyn Fn(&Path, &[u8]) -> Option<Vec<u8>>) -> PathBuf {
+pub fn dotnet_root_copy(name: &str, transform: &Transform<'_>) -> PathBuf {
     let fw = super::shared_framework_dir().expect("shared framework");
     let root = fw.parent().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
     let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

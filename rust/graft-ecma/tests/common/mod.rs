@@ -89,6 +89,7 @@ pub fn first_diff(a: &[u8], b: &[u8]) -> Option<usize> {
 }
 
 pub mod csharp;
+pub mod nativeaot;
 
 /// Loads framework assemblies by simple name for type-forwarder resolution.
 pub struct DirResolver {
