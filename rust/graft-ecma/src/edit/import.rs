@@ -41,12 +41,15 @@ struct TypeKey {
 const MAX_FORWARD_HOPS: usize = 8;
 const MAX_NESTING: usize = 64;
 
+/// MemberRefs of the target by (parent token, name, signature).
+type MemberRefIndex = HashMap<(u32, String, Vec<u8>), u32>;
+
 pub struct Importer<'s> {
     source: &'s Assembly<'s>,
     resolver: Option<&'s dyn Resolver>,
     cache: HashMap<u32, u32>,
     type_refs: Option<HashMap<(u32, String, String), u32>>,
-    member_refs: Option<HashMap<(u32, String, Vec<u8>), u32>>,
+    member_refs: Option<MemberRefIndex>,
 }
 
 fn tok_table(t: u32) -> TableId {

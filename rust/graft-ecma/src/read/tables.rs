@@ -127,13 +127,13 @@ impl<'data> Tables<'data> {
         let sorted = u64_at(data, 16).unwrap_or(0);
         let mut rows = [0u32; NUM_TABLES];
         let mut off = 24usize;
-        for i in 0..NUM_TABLES {
+        for (i, count) in rows.iter_mut().enumerate() {
             if valid & (1u64 << i) != 0 {
                 if TableId(i as u8).schema().is_none() {
                     return Err(Error::at("tables stream marks an undefined table present", 8));
                 }
-                rows[i] = u32_at(data, off).ok_or(Error::at("row counts truncated", off as u64))?;
-                if rows[i] >= 0x0100_0000 {
+                *count = u32_at(data, off).ok_or(Error::at("row counts truncated", off as u64))?;
+                if *count >= 0x0100_0000 {
                     return Err(Error::at("row count exceeds the 24-bit token space", off as u64));
                 }
                 off += 4;

@@ -362,7 +362,7 @@ pub fn pe_checksum(b: &[u8], checksum_offset: usize) -> u32 {
         sum += *last as u64;
     }
     // The checksum field itself counts as zero.
-    if checksum_offset % 2 == 0
+    if checksum_offset.is_multiple_of(2)
         && let Some(f) = b.get(checksum_offset..checksum_offset + 4)
     {
         sum -= u16::from_le_bytes([f[0], f[1]]) as u64 + u16::from_le_bytes([f[2], f[3]]) as u64;

@@ -121,15 +121,15 @@ fn tables_stream(e: &Editor, body_rvas: &[u32], ext_rows: Option<[u32; NUM_TABLE
     out.extend_from_slice(&[orig.major, orig.minor, heap_sizes, orig.data[7]]);
     out.extend_from_slice(&valid.to_le_bytes());
     out.extend_from_slice(&orig.sorted.to_le_bytes());
-    for i in 0..NUM_TABLES {
+    for (i, count) in rows.iter().enumerate() {
         if valid & (1 << i) != 0 {
-            out.extend_from_slice(&rows[i].to_le_bytes());
+            out.extend_from_slice(&count.to_le_bytes());
         }
     }
     if let Some(x) = orig.extra {
         out.extend_from_slice(&x.to_le_bytes());
     }
-    for i in 0..NUM_TABLES {
+    for (i, &count) in rows.iter().enumerate() {
         let t = TableId(i as u8);
         let tl = layout.tables[i];
         match &e.tables[i] {
@@ -137,7 +137,7 @@ fn tables_stream(e: &Editor, body_rvas: &[u32], ext_rows: Option<[u32; NUM_TABLE
             TableData::Raw(raw) if raw.layout == tl => out.extend_from_slice(raw.data),
             data => {
                 let n = tl.ncols as usize;
-                for r in 1..=rows[i] {
+                for r in 1..=count {
                     for c in 0..n {
                         let mut v = data.get(t, r, c);
                         if t == TableId::METHOD_DEF && c == 0 && v & PENDING_BODY != 0 {
