@@ -20,7 +20,7 @@
 
 use crate::tool::{self, ToolSpec};
 use graft_diag::{Code, Diagnostic, PendingOutput, Session, Severity, StageResult};
-use object::{Object, ObjectSymbol};
+use object::{Object, ObjectSection, ObjectSymbol};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -354,23 +354,25 @@ fn report_undefined(names: &BTreeSet<String>, objects: &[PathBuf], session: &mut
     session.report(Diagnostic::error(Code::UNDEFINED_SYMBOLS, text));
 }
 
-/// For each name, the inputs (objects, or `archive(member)`) whose symbol
-/// tables reference it without defining it.
+/// For each name, the inputs (objects, or `archive(member)`) that reference
+/// it without defining it, each with the functions whose code refers to it
+/// where relocations tell: in an ILC object these are the compiled C# members
+/// (`HelloKernel_HelloKernel_Program__Main` is `HelloKernel.Program.Main`).
 fn find_references(names: &BTreeSet<String>, objects: &[PathBuf]) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut scan = |data: &[u8], label: String| {
         let Ok(file) = object::File::parse(data) else { return };
-        let mut here = BTreeSet::new();
-        for symbol in file.symbols() {
-            if symbol.is_undefined()
-                && let Ok(name) = symbol.name()
-                && names.contains(name)
-            {
-                here.insert(name.to_string());
-            }
-        }
-        for name in here {
-            found.entry(name).or_default().push(label.clone());
+        for (name, functions) in referencing_functions(&file, names) {
+            let entry = if functions.is_empty() {
+                label.clone()
+            } else {
+                let managed = file.section_by_name("__managedcode").is_some();
+                let what = if managed { "C# member" } else { "function" };
+                let list: Vec<&str> = functions.iter().map(String::as_str).take(3).collect();
+                let more = if functions.len() > 3 { format!(" and {} more", functions.len() - 3) } else { String::new() };
+                format!("{label} in {what}{} {}{more}", if list.len() > 1 { "s" } else { "" }, list.join(", "))
+            };
+            found.entry(name).or_default().push(entry);
         }
     };
     for path in objects {
@@ -387,6 +389,42 @@ fn find_references(names: &BTreeSet<String>, objects: &[PathBuf]) -> BTreeMap<St
         }
     }
     found
+}
+
+/// The undefined `names` this object references, each with the defined
+/// functions whose bytes hold a relocation against it (empty when no
+/// relocation names a containing function, e.g. data references).
+fn referencing_functions(file: &object::File<'_>, names: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut wanted = BTreeMap::new();
+    for symbol in file.symbols() {
+        if symbol.is_undefined()
+            && let Ok(name) = symbol.name()
+            && names.contains(name)
+        {
+            wanted.insert(symbol.index().0, name.to_string());
+        }
+    }
+    let mut result: BTreeMap<String, BTreeSet<String>> = wanted.values().map(|n| (n.clone(), BTreeSet::new())).collect();
+    for section in file.sections() {
+        // Functions of this section by start address, to find the one holding each relocation.
+        let mut functions: Vec<(u64, u64, String)> = file
+            .symbols()
+            .filter(|s| s.section_index() == Some(section.index()) && s.kind() == object::SymbolKind::Text)
+            .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+            .collect();
+        functions.sort();
+        for (offset, relocation) in section.relocations() {
+            let object::RelocationTarget::Symbol(index) = relocation.target() else { continue };
+            let Some(name) = wanted.get(&index.0) else { continue };
+            let holder = functions.partition_point(|f| f.0 <= offset).checked_sub(1).map(|i| &functions[i]);
+            if let Some((start, size, function)) = holder
+                && (*size == 0 || offset < start + size)
+            {
+                result.get_mut(name).expect("wanted names are in the result").insert(function.clone());
+            }
+        }
+    }
+    result
 }
 
 struct Checked {

@@ -866,3 +866,18 @@ fn default_script_is_the_shipped_file() {
     let shipped = std::fs::read_to_string(repo().join("sdk/linker/graft-kernel.ld")).unwrap();
     assert_eq!(link::DEFAULT_LINKER_SCRIPT, shipped);
 }
+
+#[test]
+fn undefined_symbols_name_the_functions_that_use_them() {
+    let work = tempfile::tempdir().unwrap();
+    let c = write(
+        work.path(),
+        "uses.c",
+        "int missing_c(int);\nint first_user(int x) { return missing_c(x) + 1; }\nint second_user(void) { return missing_c(2); }\n",
+    );
+    let objects: Vec<PathBuf> =
+        run_stage(&compile_req(&[c], &work.path().join("obj")), compile_c::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4003");
+    let line = error.message.split(" | ").find(|l| l.starts_with("missing_c")).unwrap();
+    assert!(line.contains("uses.c.o in functions first_user, second_user"), "{line}");
+}
