@@ -97,6 +97,16 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Builds tests/kernels/<name> the way its README says (sdk-boot directive,
 /// every .asm/.S/.c in the folder) and returns the kernel and the link result.
+/// The objects the assemble stage makes of `sources` (which must assemble).
+fn assembled(sources: &[PathBuf], out: &Path) -> Vec<PathBuf> {
+    run_stage(&assemble_req(sources, out), assemble::run).ok().objects.into_iter().map(|o| o.object).collect()
+}
+
+/// The objects the compile-c stage makes of `sources` (which must compile).
+fn compiled(sources: &[PathBuf], out: &Path) -> Vec<PathBuf> {
+    run_stage(&compile_req(sources, out), compile_c::run).ok().objects.into_iter().map(|o| o.object).collect()
+}
+
 fn build_kernel(name: &str, work: &Path) -> (PathBuf, link::Output) {
     let dir = kernel_dir(name);
     let mut asm = Vec::new();
@@ -121,14 +131,10 @@ fn build_kernel(name: &str, work: &Path) -> (PathBuf, link::Output) {
     let objects_dir = work.join("obj");
     let mut objects = Vec::new();
     if !asm.is_empty() {
-        objects.extend(
-            run_stage(&assemble_req(&asm, &objects_dir), assemble::run).ok().objects.into_iter().map(|o| o.object),
-        );
+        objects.extend(assembled(&asm, &objects_dir));
     }
     if !c.is_empty() {
-        objects.extend(
-            run_stage(&compile_req(&c, &objects_dir), compile_c::run).ok().objects.into_iter().map(|o| o.object),
-        );
+        objects.extend(compiled(&c, &objects_dir));
     }
     let kernel = work.join(format!("{name}.elf"));
     let result = run_stage(&link_req(&objects, &kernel), link::run).ok();
@@ -161,12 +167,7 @@ fn objects_with_undefined(dir: &Path) -> Vec<PathBuf> {
         "b.asm",
         "section .text\nglobal helper\nextern missing_one\nextern missing_two\nhelper:\n call missing_two\n jmp missing_one\n",
     );
-    run_stage(&assemble_req(&[a, b], &dir.join("obj")), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect()
+    assembled(&[a, b], &dir.join("obj"))
 }
 
 // ---------------------------------------------------------------------------
@@ -439,14 +440,13 @@ fn compile_c_passes_defines_flags_and_code_model() {
 fn both_code_models_link_at_one_mib() {
     for model in ["small", "kernel"] {
         let work = tempfile::tempdir().unwrap();
-        let asm = run_stage(&assemble_req(&[sdk_boot().join("multiboot2_entry.asm")], work.path()), assemble::run).ok();
+        let mut objects = assembled(&[sdk_boot().join("multiboot2_entry.asm")], work.path());
         let request: compile_c::Request = serde_json::from_value(serde_json::json!({
             "sources": [sdk_boot().join("serial.c"), kernel_dir("hello_c").join("main.c")],
             "output_dir": work.path(), "include_dirs": [sdk_boot()], "code_model": model
         }))
         .unwrap();
         let c = run_stage(&request, compile_c::run).ok();
-        let mut objects: Vec<_> = asm.objects.into_iter().map(|o| o.object).collect();
         objects.extend(c.objects.into_iter().map(|o| o.object));
         let out = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).ok();
         assert!(out.entry_address >= 0x100000, "{model}: {out:?}");
@@ -601,15 +601,7 @@ fn default_script_keeps_nativeaot_sections() {
          section .data\nglobal gc_statics\nextern __start___modules, __stop___modules\n\
          gc_statics: dq 0\nbootstrap_view: dq __start___modules, __stop___modules\n",
     );
-    let objects: Vec<PathBuf> = run_stage(
-        &assemble_req(&[kernel_dir("hello_asm").join("main.asm"), aot], &work.path().join("o")),
-        assemble::run,
-    )
-    .ok()
-    .objects
-    .into_iter()
-    .map(|o| o.object)
-    .collect();
+    let objects = assembled(&[kernel_dir("hello_asm").join("main.asm"), aot], &work.path().join("o"));
     let kernel = work.path().join("aot.elf");
     run_stage(&link_req(&objects, &kernel), link::run).ok();
     let data = std::fs::read(&kernel).unwrap();
@@ -689,12 +681,7 @@ fn own_linker_script_and_entry() {
         "own.ld",
         "ENTRY(my_entry)\nSECTIONS\n{\n  . = 2M;\n  .multiboot2 : { KEEP(*(.multiboot2)) }\n  .text : { *(.text) }\n}\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect();
+    let objects = assembled(&[source], work.path());
     let mut request = link_req(&objects, &work.path().join("k.elf"));
     request.linker_script = Some(script.clone());
     let out = run_stage(&request, link::run).ok();
@@ -719,12 +706,7 @@ fn missing_entry_symbol() {
         "section .multiboot2 align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n\
          section .text\nglobal start_here\nstart_here: hlt\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect();
+    let objects = assembled(&[source], work.path());
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4006");
     assert!(error.message.contains("'_start'"), "{error:?}");
 }
@@ -733,12 +715,7 @@ fn missing_entry_symbol() {
 fn missing_multiboot2_header() {
     let work = tempfile::tempdir().unwrap();
     let source = write(work.path(), "k.asm", "section .text\nglobal _start\n_start: hlt\n");
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect();
+    let objects = assembled(&[source], work.path());
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4004");
     assert!(error.message.contains("first 32 KiB"), "{error:?}");
     assert!(!work.path().join("k.elf").exists());
@@ -753,12 +730,7 @@ fn multiboot2_header_beyond_32_kib() {
         "section .text\nglobal _start\n_start: hlt\n times 40000 db 0x90\n\
          section .rodata align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n",
     );
-    let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
-        .ok()
-        .objects
-        .into_iter()
-        .map(|o| o.object)
-        .collect();
+    let objects = assembled(&[source], work.path());
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4004");
     assert!(error.message.contains("beyond the first 32 KiB"), "{error:?}");
 }
@@ -786,12 +758,7 @@ fn invalid_multiboot2_header() {
             "k.asm",
             &format!("section .multiboot2 align=8\n{header}section .text\nglobal _start\n_start: hlt\n"),
         );
-        let objects: Vec<_> = run_stage(&assemble_req(&[source], work.path()), assemble::run)
-            .ok()
-            .objects
-            .into_iter()
-            .map(|o| o.object)
-            .collect();
+        let objects = assembled(&[source], work.path());
         let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4005");
         assert!(error.message.contains(needle), "{what}: {error:?}");
     }
@@ -875,8 +842,7 @@ fn undefined_symbols_name_the_functions_that_use_them() {
         "uses.c",
         "int missing_c(int);\nint first_user(int x) { return missing_c(x) + 1; }\nint second_user(void) { return missing_c(2); }\n",
     );
-    let objects: Vec<PathBuf> =
-        run_stage(&compile_req(&[c], &work.path().join("obj")), compile_c::run).ok().objects.into_iter().map(|o| o.object).collect();
+    let objects = compiled(&[c], &work.path().join("obj"));
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4003");
     let line = error.message.split(" | ").find(|l| l.starts_with("missing_c")).unwrap();
     assert!(line.contains("uses.c.o in functions first_user, second_user"), "{line}");
