@@ -104,20 +104,15 @@ struct InspectArgs {
     assembly: PathBuf,
 }
 
+/// What assemble and compile-c share: sources in, one object each out.
 #[derive(Args)]
-struct AssembleArgs {
-    /// Sources: .asm/.nasm (nasm or yasm) and .s/.S (clang).
+struct SourceArgs {
+    /// Source files (assemble: .asm/.nasm with nasm or yasm, .s/.S with clang; compile-c: .c).
     #[arg(required = true)]
     sources: Vec<PathBuf>,
     /// Folder for the objects (one `<name>.o` per source).
     #[arg(short, long)]
     output_dir: PathBuf,
-    /// NASM-syntax assembler: a path, or `nasm`/`yasm` to look up on PATH.
-    #[arg(long, env = "GRAFT_ASSEMBLER")]
-    assembler: Option<PathBuf>,
-    /// clang, for GNU assembler syntax.
-    #[arg(long, env = "GRAFT_CLANG")]
-    clang: Option<PathBuf>,
     /// Include folder (repeatable).
     #[arg(short = 'I', long = "include")]
     include_dirs: Vec<PathBuf>,
@@ -126,19 +121,31 @@ struct AssembleArgs {
     defines: Vec<String>,
 }
 
+impl SourceArgs {
+    fn request(&self) -> Value {
+        json!({ "sources": self.sources, "output_dir": self.output_dir, "include_dirs": self.include_dirs, "defines": self.defines })
+    }
+}
+
+#[derive(Args)]
+struct AssembleArgs {
+    #[command(flatten)]
+    common: SourceArgs,
+    /// NASM-syntax assembler: a path, or `nasm`/`yasm` to look up on PATH.
+    #[arg(long, env = "GRAFT_ASSEMBLER")]
+    assembler: Option<PathBuf>,
+    /// clang, for GNU assembler syntax.
+    #[arg(long, env = "GRAFT_CLANG")]
+    clang: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct CompileCArgs {
-    #[arg(required = true)]
-    sources: Vec<PathBuf>,
-    #[arg(short, long)]
-    output_dir: PathBuf,
+    #[command(flatten)]
+    common: SourceArgs,
     /// clang path or name.
     #[arg(long, env = "GRAFT_CLANG")]
     clang: Option<PathBuf>,
-    #[arg(short = 'I', long = "include")]
-    include_dirs: Vec<PathBuf>,
-    #[arg(short = 'D', long = "define")]
-    defines: Vec<String>,
     /// Allow SSE registers in the generated code (off by default: interrupt paths must not touch them).
     #[arg(long)]
     sse: bool,
@@ -271,16 +278,19 @@ fn request_of(command: &Command) -> anyhow::Result<(&str, Value)> {
             json!({ "input": p.input, "output": p.output, "pdb": p.pdb, "output_pdb": p.output_pdb }),
         ),
         Command::Inspect(i) => ("inspect", json!({ "input": i.assembly })),
-        Command::Assemble(a) => (
-            "assemble",
-            json!({ "sources": a.sources, "output_dir": a.output_dir, "assembler": a.assembler, "clang": a.clang,
-                    "include_dirs": a.include_dirs, "defines": a.defines }),
-        ),
-        Command::CompileC(c) => (
-            "compile-c",
-            json!({ "sources": c.sources, "output_dir": c.output_dir, "clang": c.clang, "include_dirs": c.include_dirs,
-                    "defines": c.defines, "sse": c.sse, "flags": c.flags }),
-        ),
+        Command::Assemble(a) => {
+            let mut request = a.common.request();
+            request["assembler"] = json!(a.assembler);
+            request["clang"] = json!(a.clang);
+            ("assemble", request)
+        }
+        Command::CompileC(c) => {
+            let mut request = c.common.request();
+            request["clang"] = json!(c.clang);
+            request["sse"] = json!(c.sse);
+            request["flags"] = json!(c.flags);
+            ("compile-c", request)
+        }
         Command::Link(l) => (
             "link",
             json!({ "objects": l.objects, "output": l.output, "linker_script": l.linker_script, "linker": l.linker, "entry": l.entry }),
