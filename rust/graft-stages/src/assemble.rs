@@ -11,13 +11,16 @@
 //! (unknown extension), GRAFT0002 (missing source), GRAFT0001 (output not
 //! writable).
 
-use crate::tool::{self, ToolSpec};
-use graft_diag::{Code, Diagnostic, PendingOutput, Session, Severity, StageResult};
+use crate::objects::{CLANG, build_object, object_paths};
+use crate::tool::ToolSpec;
+use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Kept at this path: compile-c's output names the same type.
+pub use crate::objects::ObjectFile;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,13 +53,6 @@ pub struct Output {
     pub objects: Vec<ObjectFile>,
 }
 
-/// A source and the object made from it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ObjectFile {
-    pub source: PathBuf,
-    pub object: PathBuf,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Syntax {
     Nasm,
@@ -68,13 +64,6 @@ const NASM: ToolSpec<'static> = ToolSpec {
     names: &["nasm", "yasm"],
     packages: "nasm (or yasm)",
     setting: "the request's `assembler` (MSBuild: GraftAssembler)",
-};
-
-pub(crate) const CLANG: ToolSpec<'static> = ToolSpec {
-    role: "clang",
-    names: &["clang", "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14"],
-    packages: "clang",
-    setting: "the request's `clang` (MSBuild: GraftClang)",
 };
 
 pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
@@ -190,100 +179,4 @@ fn clang_args(request: &Request) -> Vec<OsString> {
     }
     args.extend(request.defines.iter().map(|d| OsString::from(format!("-D{d}"))));
     args
-}
-
-/// `<output_dir>/<file name>.o` for each source; two sources with the same
-/// file name would overwrite each other's object, so that is an error.
-pub(crate) fn object_paths(
-    output_dir: &Path,
-    sources: &[PathBuf],
-    session: &mut Session<'_>,
-) -> StageResult<Vec<PathBuf>> {
-    let mut seen: HashMap<PathBuf, &Path> = HashMap::new();
-    let mut objects = Vec::new();
-    for source in sources {
-        let mut name = source.file_name().unwrap_or_default().to_owned();
-        name.push(".o");
-        let object = output_dir.join(name);
-        if let Some(first) = seen.insert(object.clone(), source) {
-            return Err(session.error(
-                Code::INVALID_REQUEST,
-                format!(
-                    "'{}' and '{}' would both produce '{}'; rename one of them or build them in separate steps",
-                    first.display(),
-                    source.display(),
-                    object.display()
-                ),
-            ));
-        }
-        objects.push(object);
-    }
-    Ok(objects)
-}
-
-/// Runs `command` (all arguments but the source and `-o`) on `source`, writing `object`
-/// atomically. The tool's errors become `error_code` diagnostics with file and
-/// line; its warnings become warnings.
-pub(crate) fn build_object(
-    session: &mut Session<'_>,
-    source: &Path,
-    object: &Path,
-    mut command: Command,
-    error_code: Code,
-    not_found_code: Code,
-) -> Result<(), ()> {
-    let pending = match PendingOutput::new(object) {
-        Ok(p) => p,
-        Err(e) => {
-            session.report(Diagnostic::error(
-                Code::OUTPUT_NOT_WRITABLE,
-                format!("cannot write '{}': {e}; check that the output folder is writable", object.display()),
-            ));
-            return Err(());
-        }
-    };
-    command.arg(source).arg("-o").arg(pending.path());
-    let program = PathBuf::from(command.get_program());
-    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
-    session.debug(&tool::describe(&program, &args));
-    let out = match command.output() {
-        Ok(out) => out,
-        Err(e) => {
-            session.report(Diagnostic::error(
-                not_found_code,
-                format!(
-                    "cannot start '{}': {e}; check that it is an executable compiler or assembler",
-                    program.display()
-                ),
-            ));
-            return Err(());
-        }
-    };
-    // nasm prints to stdout on some versions; clang and yasm to stderr.
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
-    let messages = tool::parse_messages(&text);
-    for m in &messages {
-        let severity = if m.is_error { Severity::Error } else { Severity::Warning };
-        session.report(Diagnostic::new(error_code, severity, m.text.clone()).at(&m.file, Some(m.line), m.column));
-    }
-    if !out.status.success() {
-        if !messages.iter().any(|m| m.is_error) {
-            let name = program.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            let detail = text.trim();
-            let detail = if detail.is_empty() { format!("exit status {}", out.status) } else { detail.to_string() };
-            session.report(
-                Diagnostic::error(error_code, format!("{name} failed on '{}': {detail}", source.display()))
-                    .at(source, None, None),
-            );
-        }
-        return Err(());
-    }
-    if let Err(e) = pending.commit() {
-        session.report(Diagnostic::error(
-            Code::OUTPUT_NOT_WRITABLE,
-            format!("cannot move the object into place at '{}': {e}", object.display()),
-        ));
-        return Err(());
-    }
-    Ok(())
 }

@@ -16,7 +16,7 @@
 //! one diagnostic per error), GRAFT0002 (missing source), GRAFT0001 (output
 //! not writable).
 
-use crate::assemble::{CLANG, ObjectFile, build_object, object_paths};
+use crate::objects::{CLANG, ObjectFile, build_object, object_paths};
 use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -16,6 +16,7 @@ pub mod assemble;
 pub mod compile_c;
 pub mod image;
 pub mod link;
+mod objects;
 pub mod patch;
 pub mod run;
 mod tool;
