@@ -6,7 +6,8 @@
 //! cache folder the image is kept there, keyed by BOOTX64.EFI's build key,
 //! the date and the seed.
 
-use super::{content_digest, hex, Error, Result};
+use super::common::{content_digest, hex};
+use super::{Error, Result};
 use hadris_fat::{FatOptions, VolumeLabel};
 use hadris_fs::{Content, DateTime, ErrorKind, Node, Tree};
 use hadris_storage::{BlockSize, MemDevice};

@@ -9,7 +9,8 @@
 //! `grub-mkimage` is deterministic (same inputs, same bytes), so a cached
 //! image equals a fresh one.
 
-use super::{hex, shown, Error, Result, CONFIG_PATH, KERNEL_PATH};
+use super::common::{hex, shown, CONFIG_PATH, KERNEL_PATH};
+use super::{Error, Result};
 use crate::tool::ToolSpec;
 use graft_diag::Session;
 use sha2::{Digest, Sha256};

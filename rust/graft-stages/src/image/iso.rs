@@ -19,7 +19,8 @@
 //! [`OutputFile`]: no image-sized buffer, and the kernel is read from its
 //! file while it is written.
 
-use super::{Error, Result, BIOS_IMAGE_PATH, CATALOG_PATH, CONFIG_PATH, ESP_IMAGE_PATH, KERNEL_PATH};
+use super::common::{BIOS_IMAGE_PATH, CATALOG_PATH, CONFIG_PATH, ESP_IMAGE_PATH, KERNEL_PATH};
+use super::{Error, Result};
 use hadris_fs::{Content, DateTime, ErrorKind, Node, PathError, Tree};
 use hadris_iso::{BootEntry, BootInfo, ElTorito, IsoId, IsoOptions};
 use hadris_storage::{BlockIndex, BlockSize};

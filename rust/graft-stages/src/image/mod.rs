@@ -4,7 +4,8 @@
 //! where the host's GRUB lives, and optionally a cache folder, a timestamp
 //! and a volume name ([`Request`]). Out: the image's path, its size and the
 //! ways it boots ([`Output`]). Codes: GRAFT5001..5005, plus GRAFT0001/0002
-//! for the output and the kernel.
+//! for the output and the kernel and GRAFT9003 for a bad command line,
+//! volume name or date: one `Error` variant each, which the parts return.
 //!
 //! One image boots four ways:
 //!
@@ -26,22 +27,26 @@
 //! 5. [`hybrid`]: the MBR in the system area, for raw-disk boot;
 //! 6. stream it into a temporary file beside the output, then rename it over the output.
 //!
+//! What the parts share (where each file sits on the ISO, the hashing behind
+//! the caches and serials) is in `common`, so that no part reaches into this
+//! module for more than the stage's `Error`.
+//!
 //! Everything is deterministic: every date comes from `source_date_epoch`
 //! (the caller reads `SOURCE_DATE_EPOCH`; this stage reads no environment)
 //! or a constant, serial numbers derive from a hash of the content, and the
 //! layout depends on nothing but the inputs.
 
+mod common;
 mod esp;
 mod grub;
 mod hybrid;
 mod iso;
 
+use common::{content_digest, hash_file, seed};
 use graft_diag::{Code, Diagnostic, Session, StageResult};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The date used when the request gives no `source_date_epoch`:
 /// 1980-01-01T00:00:00Z, the earliest date FAT can store.
@@ -163,13 +168,6 @@ impl Error {
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Where the ISO keeps each file. GRUB's early config searches for `KERNEL_PATH`.
-const KERNEL_PATH: &str = "/boot/kernel.elf";
-const CONFIG_PATH: &str = "/boot/grub/grub.cfg";
-const BIOS_IMAGE_PATH: &str = "/boot/grub/bios.img";
-const ESP_IMAGE_PATH: &str = "/boot/grub/efi.img";
-const CATALOG_PATH: &str = "/boot/grub/boot.cat";
-
 /// Builds the image the request describes.
 pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
     build(request, session).map_err(|e| session.fail(e.into_diagnostic()))
@@ -240,29 +238,6 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
     })
 }
 
-/// A file's length and SHA-256, read in pieces.
-fn hash_file(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
-    let mut file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut hash = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut len = 0u64;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hash.update(&buf[..n]);
-                len += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((len, hash.finalize().into()))
-}
-
 /// The request, checked and with defaults filled in.
 struct Settings {
     grub: grub::Host,
@@ -294,29 +269,4 @@ impl Settings {
         let grub = grub::Host::find(request.grub_mkimage.as_deref(), request.grub_dir.as_deref())?;
         Ok(Settings { grub, volume_id, epoch })
     }
-}
-
-/// SHA-256 over the parts, each preceded by its length.
-fn content_digest(parts: &[&[u8]]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for part in parts {
-        hash.update((part.len() as u64).to_le_bytes());
-        hash.update(part);
-    }
-    hash.finalize().into()
-}
-
-/// The `n`th 64-bit word of a digest.
-fn seed(digest: &[u8; 32], n: usize) -> u64 {
-    u64::from_le_bytes(digest[n * 8..n * 8 + 8].try_into().expect("8 bytes"))
-}
-
-/// Lowercase hexadecimal.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `path` for messages.
-fn shown(path: &Path) -> String {
-    path.display().to_string()
 }
