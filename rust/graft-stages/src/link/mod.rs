@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 
 /// Graft's default linker script: Multiboot2 header, text, rodata, data, bss,
 /// linked at 1 MiB, with the sections NativeAOT output needs kept.
-pub const DEFAULT_LINKER_SCRIPT: &str = include_str!("../../../sdk/linker/graft-kernel.ld");
+pub const DEFAULT_LINKER_SCRIPT: &str = include_str!("../../../../sdk/linker/graft-kernel.ld");
 
 /// How the default script is named in messages.
 const DEFAULT_SCRIPT_NAME: &str = "graft-kernel.ld (Graft's default linker script)";
