@@ -1,6 +1,8 @@
 //! Graft's native stages. Each stage is one module with a typed request, a
 //! typed result and a `run` function; it knows nothing of MSBuild or of the C
-//! ABI. [`run_json`] is the single door the C ABI and `graft --request` use.
+//! ABI. The stage table ([`Stage`], one line per stage below) is the only
+//! list of stages: [`run_json`] is the door the C ABI and `graft request` use,
+//! [`run_typed`] the one the `graft` subcommands use.
 //!
 //! | stage        | module        | codes  |
 //! |--------------|---------------|--------|
@@ -24,16 +26,74 @@ mod tool;
 use graft_diag::{Code, Diagnostic, LogFn, Session, StageResult};
 use serde::{de::DeserializeOwned, Serialize};
 
-/// Every stage by its request name, in pipeline order.
-pub const STAGES: &[&str] = &["patch", "inspect", "assemble", "compile-c", "link", "image", "run"];
+/// A stage as every door sees it: its request name, its typed request and
+/// result, and the function that runs it.
+pub trait Stage {
+    /// The name the C ABI, `graft request` and the MSBuild tasks use.
+    const NAME: &'static str;
+    type Request: DeserializeOwned;
+    type Output: Serialize;
+    fn run(request: &Self::Request, session: &mut Session<'_>) -> StageResult<Self::Output>;
+}
 
-/// What a stage call returns across every door: the stage's typed result as
-/// JSON (absent when it failed) and all diagnostics.
+/// The stage table, written once. Each line declares a marker type (`Link`),
+/// its request name and where its request, result and `run` live. `STAGES`,
+/// [`run_json`]'s dispatch and the generated C# request types
+/// (rust/graft-ffi/build/requests.rs reads this invocation) all come from it.
+macro_rules! stages {
+    ($($(#[$doc:meta])* $stage:ident = $name:literal: $module:ident::$request:ident -> $output:ident via $run:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub enum $stage {}
+
+            impl Stage for $stage {
+                const NAME: &'static str = $name;
+                type Request = $module::$request;
+                type Output = $module::$output;
+                fn run(request: &Self::Request, session: &mut Session<'_>) -> StageResult<Self::Output> {
+                    $module::$run(request, session)
+                }
+            }
+        )*
+
+        /// Every stage by its request name, in pipeline order.
+        pub const STAGES: &[&str] = &[$($name),*];
+
+        /// Runs the stage named `stage`; `None` when there is no such stage.
+        fn dispatch(stage: &str, request: &str, session: &mut Session<'_>) -> Option<StageResult<serde_json::Value>> {
+            match stage {
+                $($name => Some(call::<$stage>(request, session)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+stages! {
+    /// Rewrites a .NET assembly and its PDB through the ECMA-335 engine.
+    Patch = "patch": patch::Request -> Output via run;
+    /// Summarises a .NET assembly.
+    Inspect = "inspect": patch::InspectRequest -> InspectOutput via inspect;
+    /// Assembles NASM and GNU sources into ELF objects.
+    Assemble = "assemble": assemble::Request -> Output via run;
+    /// Compiles freestanding C into ELF objects.
+    CompileC = "compile-c": compile_c::Request -> Output via run;
+    /// Links the objects into a checked Multiboot2 kernel.
+    Link = "link": link::Request -> Output via run;
+    /// Packs the kernel into a bootable hybrid ISO.
+    Image = "image": image::Request -> Output via run;
+    /// Boots an image in QEMU.
+    Run = "run": run::Request -> Output via run;
+}
+
+/// What a stage call returns across every door: the stage's result (absent
+/// when it failed) and all diagnostics. Through [`run_json`] the result is
+/// JSON; through [`run_typed`] it is the stage's own type.
 #[derive(Debug, Serialize, serde::Deserialize)]
-pub struct Response {
+pub struct Response<T = serde_json::Value> {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<serde_json::Value>,
+    pub output: Option<T>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -41,31 +101,28 @@ pub struct Response {
 /// or malformed request comes back as an error diagnostic.
 pub fn run_json(stage: &str, request: &str, log: Option<LogFn<'_>>) -> Response {
     let mut session = Session::new(log);
-    let output = match stage {
-        "patch" => call(request, &mut session, patch::run),
-        "inspect" => call(request, &mut session, patch::inspect),
-        "assemble" => call(request, &mut session, assemble::run),
-        "compile-c" => call(request, &mut session, compile_c::run),
-        "link" => call(request, &mut session, link::run),
-        "image" => call(request, &mut session, image::run),
-        "run" => call(request, &mut session, run::run),
-        other => Err(session.error(
-            Code::UNKNOWN_STAGE,
-            format!("unknown stage '{other}'; the stages are: {}", STAGES.join(", ")),
-        )),
-    };
+    let output = dispatch(stage, request, &mut session).unwrap_or_else(|| {
+        Err(session.error(Code::UNKNOWN_STAGE, format!("unknown stage '{stage}'; the stages are: {}", STAGES.join(", "))))
+    });
+    finish(output, session)
+}
+
+/// Runs stage `S` on a request built in Rust (the `graft` command's way in).
+pub fn run_typed<S: Stage>(request: &S::Request, log: Option<LogFn<'_>>) -> Response<S::Output> {
+    let mut session = Session::new(log);
+    let output = S::run(request, &mut session);
+    finish(output, session)
+}
+
+fn finish<T>(output: StageResult<T>, session: Session<'_>) -> Response<T> {
     let ok = output.is_ok() && !session.has_errors();
     Response { ok, output: output.ok(), diagnostics: session.into_diagnostics() }
 }
 
-fn call<Req: DeserializeOwned, Res: Serialize>(
-    request: &str,
-    session: &mut Session<'_>,
-    stage: fn(&Req, &mut Session<'_>) -> StageResult<Res>,
-) -> StageResult<serde_json::Value> {
-    let request: Req = serde_json::from_str(request).map_err(|e| {
+fn call<S: Stage>(request: &str, session: &mut Session<'_>) -> StageResult<serde_json::Value> {
+    let request: S::Request = serde_json::from_str(request).map_err(|e| {
         session.error(Code::INVALID_REQUEST, format!("invalid request: {e}; see the stage's request type in the documentation"))
     })?;
-    let result = stage(&request, session)?;
+    let result = S::run(&request, session)?;
     serde_json::to_value(result).map_err(|e| session.error(Code::INTERNAL_PANIC, format!("cannot encode the result: {e}")))
 }
