@@ -202,9 +202,20 @@ fn tempfile_dir() -> PathBuf {
 /// The checked-in C# bindings are what build.rs generates from src/abi.rs.
 #[test]
 fn checked_in_csharp_bindings_are_current() {
-    let generated = std::fs::read_to_string(concat!(env!("OUT_DIR_BINDINGS"))).unwrap();
-    let checked_in_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../msbuild/Graft.Build.Tasks/Native/NativeMethods.g.cs");
-    let checked_in = std::fs::read_to_string(checked_in_path).unwrap_or_default();
+    assert_checked_in_is(env!("OUT_DIR_BINDINGS"), "NativeMethods.g.cs");
+}
+
+/// The checked-in C# request and output types are what build.rs generates
+/// from graft-stages' Rust types.
+#[test]
+fn checked_in_csharp_requests_are_current() {
+    assert_checked_in_is(env!("OUT_DIR_REQUESTS"), "Requests.g.cs");
+}
+
+fn assert_checked_in_is(generated_path: &str, name: &str) {
+    let generated = std::fs::read_to_string(generated_path).unwrap();
+    let checked_in_path = format!("{}/../../msbuild/Graft.Build.Tasks/Native/{name}", env!("CARGO_MANIFEST_DIR"));
+    let checked_in = std::fs::read_to_string(&checked_in_path).unwrap_or_default();
     assert!(
         generated == checked_in,
         "{checked_in_path} is stale; refresh it with: GRAFT_UPDATE_BINDINGS=1 cargo build -p graft-ffi"
