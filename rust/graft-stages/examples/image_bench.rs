@@ -7,36 +7,18 @@
 //! Needs nasm, GRUB (grub-common, grub-pc-bin, grub-efi-amd64-bin) and, for
 //! the comparison only, xorriso and mtools.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use graft_diag::{Session, Severity};
 use graft_stages::image::{self, Request};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A Multiboot2 ELF that halts; the bench pads it to 2 MB.
-const KERNEL_ASM: &str = r#"
-bits 32
-org 0x100000
-ehdr:
-  db 0x7f, "ELF", 1, 1, 1, 0
-  times 8 db 0
-  dw 2, 3
-  dd 1, _start, phdr - ehdr, 0, 0
-  dw 52, 32, 1, 0, 0, 0
-phdr:
-  dd 1, 0, ehdr, ehdr, file_end - ehdr, file_end - ehdr, 5, 0x1000
-align 8
-mb2:
-  dd 0xE85250D6, 0, mb2_end - mb2, -(0xE85250D6 + (mb2_end - mb2))
-  dw 0, 0
-  dd 8
-mb2_end:
-_start:
-  cli
-  hlt
-  jmp _start
-file_end:
-"#;
+/// The kernel's code: it halts (see `common::flat_kernel_source`); the
+/// bench pads the file to 2 MB.
+const KERNEL_CODE: &str = "  cli\n  hlt\n  jmp _start\n";
 
 const KERNEL_SIZE: usize = 2 * 1024 * 1024;
 const COMMAND_LINE: &str = "graft.bench=1";
@@ -45,7 +27,7 @@ fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(15);
     let dir = tempfile::tempdir().expect("temporary folder");
     let kernel = dir.path().join("kernel.elf");
-    make_kernel(dir.path(), &kernel);
+    make_kernel(&kernel);
 
     let request = |name: &str, cache: bool| Request {
         kernel: kernel.clone(),
@@ -100,11 +82,8 @@ fn main() {
     }
 }
 
-fn make_kernel(dir: &Path, kernel: &Path) {
-    let asm = dir.join("kernel.asm");
-    std::fs::write(&asm, KERNEL_ASM).unwrap();
-    let status = Command::new("nasm").args(["-f", "bin", "-o"]).arg(kernel).arg(&asm).status().expect("nasm");
-    assert!(status.success());
+fn make_kernel(kernel: &Path) {
+    common::build_flat_kernel(KERNEL_CODE, kernel);
     // Pad with pseudo-random bytes, as a real kernel's code and data would be.
     let mut bytes = std::fs::read(kernel).unwrap();
     let mut x = 0x2545_f491_4f6c_dd1du64;

@@ -7,6 +7,8 @@
 //! header whose 32-bit code prints "ok " and its Multiboot2 command line to
 //! COM1, then writes 0x21 to the isa-debug-exit port (QEMU exits 0x43).
 
+mod common;
+
 use graft_diag::{Session, Severity};
 use graft_stages::image::{self, BootMode, Request};
 use std::io::Read;
@@ -16,24 +18,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use wait_timeout::ChildExt;
 
-const KERNEL_ASM: &str = r#"
-bits 32
-org 0x100000
-ehdr:
-  db 0x7f, "ELF", 1, 1, 1, 0
-  times 8 db 0
-  dw 2, 3                               ; ET_EXEC, EM_386
-  dd 1, _start, phdr - ehdr, 0, 0
-  dw 52, 32, 1, 0, 0, 0
-phdr:                                   ; one PT_LOAD: the whole file at 1 MiB
-  dd 1, 0, ehdr, ehdr, file_end - ehdr, file_end - ehdr, 5, 0x1000
-align 8
-mb2:                                    ; Multiboot2 header, end tag only
-  dd 0xE85250D6, 0, mb2_end - mb2, -(0xE85250D6 + (mb2_end - mb2))
-  dw 0, 0
-  dd 8
-mb2_end:
-_start:
+/// The kernel's code from `_start` on (see [`common::flat_kernel_source`]).
+const KERNEL_CODE: &str = r#"
   mov esi, ebx                          ; Multiboot2 information
   mov dx, 0x3f8
   mov al, 'o'
@@ -73,7 +59,6 @@ _start:
   cli
   hlt
   jmp .halt
-file_end:
 "#;
 
 const EXIT_STATUS: i32 = (0x21 << 1) | 1;
@@ -89,11 +74,8 @@ fn scratch() -> &'static Path {
 fn kernel() -> &'static Path {
     static KERNEL: OnceLock<PathBuf> = OnceLock::new();
     KERNEL.get_or_init(|| {
-        let asm = scratch().join("kernel.asm");
         let elf = scratch().join("kernel.elf");
-        std::fs::write(&asm, KERNEL_ASM).unwrap();
-        let status = Command::new("nasm").args(["-f", "bin", "-o"]).arg(&elf).arg(&asm).status().expect("nasm");
-        assert!(status.success(), "nasm failed");
+        common::build_flat_kernel(KERNEL_CODE, &elf);
         elf
     })
 }

@@ -4,6 +4,9 @@
 //! The test kernels under tests/kernels are built here too (each must link
 //! into a checked kernel); booting them is tests/boot.rs's job.
 
+mod common;
+
+use common::{MULTIBOOT2_HEADER, kernel_source};
 use graft_diag::{Diagnostic, Session, Severity};
 use graft_stages::{assemble, compile_c, link};
 use object::{Object, ObjectSection, ObjectSymbol};
@@ -95,8 +98,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Builds tests/kernels/<name> the way its README says (sdk-boot directive,
-/// every .asm/.S/.c in the folder) and returns the kernel and the link result.
 /// The objects the assemble stage makes of `sources` (which must assemble).
 fn assembled(sources: &[PathBuf], out: &Path) -> Vec<PathBuf> {
     run_stage(&assemble_req(sources, out), assemble::run).ok().objects.into_iter().map(|o| o.object).collect()
@@ -107,6 +108,8 @@ fn compiled(sources: &[PathBuf], out: &Path) -> Vec<PathBuf> {
     run_stage(&compile_req(sources, out), compile_c::run).ok().objects.into_iter().map(|o| o.object).collect()
 }
 
+/// Builds tests/kernels/<name> the way its README says (sdk-boot directive,
+/// every .asm/.S/.c in the folder) and returns the kernel and the link result.
 fn build_kernel(name: &str, work: &Path) -> (PathBuf, link::Output) {
     let dir = kernel_dir(name);
     let mut asm = Vec::new();
@@ -670,12 +673,7 @@ fn bad_linker_script_points_at_its_line() {
 #[test]
 fn own_linker_script_and_entry() {
     let work = tempfile::tempdir().unwrap();
-    let source = write(
-        work.path(),
-        "k.asm",
-        "section .multiboot2 align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n\
-         section .text\nglobal my_entry\nmy_entry: hlt\n",
-    );
+    let source = write(work.path(), "k.asm", &kernel_source(MULTIBOOT2_HEADER, "my_entry"));
     let script = write(
         work.path(),
         "own.ld",
@@ -700,12 +698,7 @@ fn own_linker_script_and_entry() {
 #[test]
 fn missing_entry_symbol() {
     let work = tempfile::tempdir().unwrap();
-    let source = write(
-        work.path(),
-        "k.asm",
-        "section .multiboot2 align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n\
-         section .text\nglobal start_here\nstart_here: hlt\n",
-    );
+    let source = write(work.path(), "k.asm", &kernel_source(MULTIBOOT2_HEADER, "start_here"));
     let objects = assembled(&[source], work.path());
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4006");
     assert!(error.message.contains("'_start'"), "{error:?}");
@@ -727,8 +720,10 @@ fn multiboot2_header_beyond_32_kib() {
     let source = write(
         work.path(),
         "k.asm",
-        "section .text\nglobal _start\n_start: hlt\n times 40000 db 0x90\n\
-         section .rodata align=8\nh: dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n",
+        &format!(
+            "section .text\nglobal _start\n_start: hlt\n times 40000 db 0x90\n\
+             section .rodata align=8\nh: {MULTIBOOT2_HEADER}"
+        ),
     );
     let objects = assembled(&[source], work.path());
     let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4004");
@@ -745,19 +740,11 @@ fn invalid_multiboot2_header() {
             "architecture 4",
         ),
         ("end tag", "dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 5, 0\n dd 8\n", "end tag"),
-        (
-            "alignment",
-            "dd 0\n dd 0xE85250D6, 0, 24, 0x100000000 - (0xE85250D6 + 24)\n dw 0, 0\n dd 8\n",
-            "not 8-byte aligned",
-        ),
+        ("alignment", &format!("dd 0\n {MULTIBOOT2_HEADER}"), "not 8-byte aligned"),
     ];
     for (what, header, needle) in cases {
         let work = tempfile::tempdir().unwrap();
-        let source = write(
-            work.path(),
-            "k.asm",
-            &format!("section .multiboot2 align=8\n{header}section .text\nglobal _start\n_start: hlt\n"),
-        );
+        let source = write(work.path(), "k.asm", &kernel_source(header, "_start"));
         let objects = assembled(&[source], work.path());
         let error = run_stage(&link_req(&objects, &work.path().join("k.elf")), link::run).single_error("GRAFT4005");
         assert!(error.message.contains(needle), "{what}: {error:?}");
