@@ -1,47 +1,47 @@
 // Task for stage `compile-c` (rust/graft-stages/src/compile_c.rs): freestanding
 // C in, one ELF object per source out. Codes GRAFT3004-3005.
-using System.Text.Json.Nodes;
-using Microsoft.Build.Framework;
+using System;
+using Graft.Build.Tasks.Native;
 
 namespace Graft.Build.Tasks
 {
-    public sealed class GraftCompileCTask : GraftStageTask
+    public sealed class GraftCompileCTask : GraftObjectStageTask<CompileCRequest, CompileCOutput>
     {
-        protected override string Stage => "compile-c";
+        protected override string Stage => CompileCRequest.Stage;
 
-        public ITaskItem[]? Sources { get; set; }
-        public string? OutputDirectory { get; set; }
-        public string? Clang { get; set; }
-        public ITaskItem[]? IncludeDirectories { get; set; }
-        public string[]? Defines { get; set; }
+        /// <summary>More clang arguments, after Graft's own.</summary>
         public string[]? Flags { get; set; }
         /// <summary>clang's -O level: 0, 1, 2, 3, s, z; empty: the stage's default (2).</summary>
         public string? OptimizationLevel { get; set; }
         public bool Sse { get; set; }
-        /// <summary>small (linked below 2 GiB, the default script) or kernel (higher half).</summary>
+        /// <summary>small (linked below 2 GiB, the default script) or kernel (higher half); empty: small.</summary>
         public string? CodeModel { get; set; }
-        public bool Debug { get; set; }
 
-        [Output] public ITaskItem[] Objects { get; private set; } = System.Array.Empty<ITaskItem>();
-
-        protected override JsonObject BuildRequest()
+        protected override CompileCRequest BuildRequest() => new()
         {
-            var request = new JsonObject
+            Sources = Paths(Sources),
+            OutputDir = FullPath(OutputDirectory),
+            IncludeDirs = Paths(IncludeDirectories),
+            Defines = Strings(Defines),
+            Flags = Strings(Flags),
+            OptLevel = TextOrNull(OptimizationLevel),
+            Sse = Sse,
+            CodeModel = ParseCodeModel(),
+            Clang = Tool(Clang),
+            Debug = Debug,
+        };
+
+        Native.CodeModel? ParseCodeModel()
+        {
+            if (string.IsNullOrEmpty(CodeModel)) return null;
+            foreach (var model in Enum.GetValues<Native.CodeModel>())
             {
-                ["sources"] = Paths(Sources),
-                ["output_dir"] = FullPath(OutputDirectory ?? "."),
-                ["include_dirs"] = Paths(IncludeDirectories),
-                ["defines"] = Strings(Defines),
-                ["flags"] = Strings(Flags),
-                ["sse"] = Sse,
-                ["debug"] = Debug,
-            };
-            SetPath(request, "clang", Clang);
-            SetString(request, "opt_level", OptimizationLevel);
-            SetString(request, "code_model", CodeModel);
-            return request;
+                if (string.Equals(model.ToString(), CodeModel, StringComparison.OrdinalIgnoreCase)) return model;
+            }
+            Log.LogError(null, "GRAFT7004", "GRAFT7004", null, 0, 0, 0, 0, $"GraftCodeModel is '{CodeModel}', which is not a code model: use small (linked below 2 GiB) or kernel (higher half).");
+            return null;
         }
 
-        protected override void TakeOutput(JsonNode output) => Objects = StageOutputs.Objects(output);
+        protected override ObjectFile[] ObjectsOf(CompileCOutput output) => output.Objects;
     }
 }

@@ -1,16 +1,17 @@
 // Task for stage `image` (rust/graft-stages/src/image/mod.rs): the kernel ELF
 // in, a hybrid BIOS/UEFI bootable ISO out. Codes GRAFT5001-5005.
-using System.Text.Json.Nodes;
+using System.Collections.Generic;
+using Graft.Build.Tasks.Native;
 using Microsoft.Build.Framework;
 
 namespace Graft.Build.Tasks
 {
-    public sealed class GraftImageTask : GraftStageTask
+    public sealed class GraftImageTask : GraftStageTask<ImageRequest, ImageOutput>
     {
-        protected override string Stage => "image";
+        protected override string Stage => ImageRequest.Stage;
 
-        public string? Kernel { get; set; }
-        public string? Output { get; set; }
+        [Required] public string Kernel { get; set; } = "";
+        [Required] public string Output { get; set; } = "";
         public string? CommandLine { get; set; }
         public string? GrubMkimage { get; set; }
         public string? GrubDirectory { get; set; }
@@ -18,28 +19,38 @@ namespace Graft.Build.Tasks
         /// <summary>Seconds since 1970 for every date in the image; empty: the stage's fixed default.</summary>
         public string? SourceDateEpoch { get; set; }
         public string? VolumeId { get; set; }
-        public int Timeout { get; set; }
+        /// <summary>Seconds GRUB shows its menu; empty: the stage's default (0).</summary>
+        public string? Timeout { get; set; }
 
-        /// <summary>The image, with metadata Size, BootModes, GrubCached.</summary>
+        /// <summary>The image, with the image's output (Size, BootModes, GrubCached, ...) as metadata.</summary>
         [Output] public ITaskItem? Image { get; private set; }
 
-        protected override JsonObject BuildRequest()
+        protected override ImageRequest BuildRequest() => new()
         {
-            var request = new JsonObject
-            {
-                ["kernel"] = FullPath(Kernel ?? "Kernel.elf"),
-                ["output"] = FullPath(Output ?? "Kernel.iso"),
-                ["command_line"] = CommandLine ?? "",
-                ["timeout"] = Timeout,
-            };
-            SetPath(request, "grub_mkimage", GrubMkimage);
-            if (!string.IsNullOrWhiteSpace(GrubDirectory)) request["grub_dir"] = FullPath(GrubDirectory!);
-            if (!string.IsNullOrWhiteSpace(CacheDirectory)) request["cache_dir"] = FullPath(CacheDirectory!);
-            if (ulong.TryParse(SourceDateEpoch, out ulong epoch)) request["source_date_epoch"] = epoch;
-            SetString(request, "volume_id", VolumeId);
-            return request;
+            Kernel = FullPath(Kernel),
+            Output = FullPath(Output),
+            CommandLine = TextOrNull(CommandLine),
+            GrubMkimage = Tool(GrubMkimage),
+            GrubDir = PathOrNull(GrubDirectory),
+            CacheDir = PathOrNull(CacheDirectory),
+            SourceDateEpoch = Number<ulong>("GraftSourceDateEpoch", SourceDateEpoch),
+            VolumeId = TextOrNull(VolumeId),
+            Timeout = Number<uint>("Timeout", Timeout),
+        };
+
+        /// <summary>A whole number, or null when empty (the stage's default); an error when it is not one.</summary>
+        T? Number<T>(string property, string? text) where T : struct, System.IParsable<T>
+        {
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            if (T.TryParse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture, out T value)) return value;
+            Log.LogError(null, "GRAFT7004", "GRAFT7004", null, 0, 0, 0, 0, $"{property} is '{text}', which is not a whole number of seconds: set it to one, or leave it empty for the default.");
+            return null;
         }
 
-        protected override void TakeOutput(JsonNode output) => Image = StageOutputs.File(output);
+        protected override IEnumerable<string> InputsOf(ImageRequest request) => new[] { request.Kernel };
+
+        protected override IReadOnlyList<string> OutputsOf(ImageOutput output) => new[] { output.Output };
+
+        protected override void TakeOutput(ImageOutput output) => Image = FileItem.From(output.Output, output);
     }
 }

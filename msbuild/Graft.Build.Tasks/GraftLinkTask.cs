@@ -1,40 +1,44 @@
-// Task for stage `link` (rust/graft-stages/src/link.rs): objects in, one
+// Task for stage `link` (rust/graft-stages/src/link/): objects in, one
 // checked kernel ELF out. Codes GRAFT4001-4008.
-using System.Text.Json.Nodes;
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Graft.Build.Tasks.Native;
 using Microsoft.Build.Framework;
 
 namespace Graft.Build.Tasks
 {
-    public sealed class GraftLinkTask : GraftStageTask
+    public sealed class GraftLinkTask : GraftStageTask<LinkRequest, LinkOutput>
     {
-        protected override string Stage => "link";
+        protected override string Stage => LinkRequest.Stage;
 
-        public ITaskItem[]? Objects { get; set; }
-        public string? Output { get; set; }
+        [Required] public ITaskItem[] Objects { get; set; } = Array.Empty<ITaskItem>();
+        [Required] public string Output { get; set; } = "";
         /// <summary>Empty: Graft's default script (graft-kernel.ld).</summary>
         public string? LinkerScript { get; set; }
         public string? Linker { get; set; }
         public string? Entry { get; set; }
         public string[]? ExtraArguments { get; set; }
 
-        /// <summary>The kernel ELF, with metadata Entry, EntryAddress, Multiboot2HeaderOffset, Size.</summary>
+        /// <summary>The kernel ELF, with the link's output (Entry, EntryAddress, Size, ...) as metadata.</summary>
         [Output] public ITaskItem? Kernel { get; private set; }
 
-        protected override JsonObject BuildRequest()
+        protected override LinkRequest BuildRequest() => new()
         {
-            var request = new JsonObject
-            {
-                ["objects"] = Paths(Objects),
-                ["output"] = FullPath(Output ?? "Kernel.elf"),
-            };
+            Objects = Paths(Objects),
+            Output = FullPath(Output),
             // The linker script is always a path, even without a slash.
-            if (!string.IsNullOrWhiteSpace(LinkerScript)) request["linker_script"] = FullPath(LinkerScript!);
-            SetPath(request, "linker", Linker);
-            SetString(request, "entry", Entry);
-            if (ExtraArguments is { Length: > 0 }) request["extra_args"] = Strings(ExtraArguments);
-            return request;
-        }
+            LinkerScript = PathOrNull(LinkerScript),
+            Linker = Tool(Linker),
+            Entry = TextOrNull(Entry),
+            ExtraArgs = Strings(ExtraArguments),
+        };
 
-        protected override void TakeOutput(JsonNode output) => Kernel = StageOutputs.File(output);
+        protected override IEnumerable<string> InputsOf(LinkRequest request) =>
+            request.LinkerScript is string script ? request.Objects.Append(script) : request.Objects;
+
+        protected override IReadOnlyList<string> OutputsOf(LinkOutput output) => new[] { output.Output };
+
+        protected override void TakeOutput(LinkOutput output) => Kernel = FileItem.From(output.Output, output);
     }
 }
