@@ -1,15 +1,17 @@
 //! `graft`: every Graft stage from the command line. Each subcommand turns its
-//! arguments into the stage's JSON request and runs the same function the
-//! MSBuild tasks reach through the C ABI; `graft request` replays a request
-//! file as is.
+//! arguments into the stage's typed request, naming every field so that a new
+//! request field does not compile until it has a flag, and runs the same
+//! function the MSBuild tasks reach through the C ABI; `graft request`
+//! replays a request file as is.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use graft_diag::Severity;
-use serde_json::{json, Value};
+use graft_stages::{Response, Stage, assemble, compile_c, image, link, patch, run};
+use serde::Serialize;
 
 #[derive(Parser)]
 #[command(
@@ -98,10 +100,27 @@ struct PatchArgs {
     output_pdb: Option<PathBuf>,
 }
 
+impl PatchArgs {
+    fn request(&self) -> patch::Request {
+        patch::Request {
+            input: self.input.clone(),
+            output: self.output.clone(),
+            pdb: self.pdb.clone(),
+            output_pdb: self.output_pdb.clone(),
+        }
+    }
+}
+
 #[derive(Args)]
 struct InspectArgs {
     /// The assembly to summarise.
     assembly: PathBuf,
+}
+
+impl InspectArgs {
+    fn request(&self) -> patch::InspectRequest {
+        patch::InspectRequest { input: self.assembly.clone() }
+    }
 }
 
 /// What assemble and compile-c share: sources in, one object each out.
@@ -119,12 +138,9 @@ struct SourceArgs {
     /// Preprocessor definition NAME or NAME=VALUE (repeatable).
     #[arg(short = 'D', long = "define")]
     defines: Vec<String>,
-}
-
-impl SourceArgs {
-    fn request(&self) -> Value {
-        json!({ "sources": self.sources, "output_dir": self.output_dir, "include_dirs": self.include_dirs, "defines": self.defines })
-    }
+    /// Emit debug information (DWARF) into the objects.
+    #[arg(short = 'g', long)]
+    debug: bool,
 }
 
 #[derive(Args)]
@@ -139,6 +155,21 @@ struct AssembleArgs {
     clang: Option<PathBuf>,
 }
 
+impl AssembleArgs {
+    fn request(&self) -> assemble::Request {
+        let c = &self.common;
+        assemble::Request {
+            sources: c.sources.clone(),
+            output_dir: c.output_dir.clone(),
+            include_dirs: c.include_dirs.clone(),
+            defines: c.defines.clone(),
+            assembler: self.assembler.clone(),
+            clang: self.clang.clone(),
+            debug: c.debug,
+        }
+    }
+}
+
 #[derive(Args)]
 struct CompileCArgs {
     #[command(flatten)]
@@ -149,13 +180,40 @@ struct CompileCArgs {
     /// Allow SSE registers in the generated code (off by default: interrupt paths must not touch them).
     #[arg(long)]
     sse: bool,
-    /// Extra compiler flag (repeatable), e.g. --flag=-O0.
+    /// Extra compiler flag (repeatable), after Graft's own, e.g. --flag=-fno-inline.
     #[arg(long = "flag", allow_hyphen_values = true)]
     flags: Vec<String>,
+    /// Optimisation level: 0, 1, 2, 3, s or z (clang's -O).
+    // The stage keeps its default private; the test `cli_defaults_are_the_stages_defaults` holds this one to it.
+    #[arg(short = 'O', long, default_value = "2")]
+    opt_level: String,
+    /// Where the kernel is linked: `small` (the low 2 GiB, where Graft's default script links) or
+    /// `kernel` (the top 2 GiB, for higher-half kernels).
+    #[arg(long, value_parser = serde_name::<compile_c::CodeModel>)]
+    code_model: Option<compile_c::CodeModel>,
+}
+
+impl CompileCArgs {
+    fn request(&self) -> compile_c::Request {
+        let c = &self.common;
+        compile_c::Request {
+            sources: c.sources.clone(),
+            output_dir: c.output_dir.clone(),
+            clang: self.clang.clone(),
+            include_dirs: c.include_dirs.clone(),
+            defines: c.defines.clone(),
+            flags: self.flags.clone(),
+            opt_level: self.opt_level.clone(),
+            sse: self.sse,
+            code_model: self.code_model.unwrap_or_default(),
+            debug: c.debug,
+        }
+    }
 }
 
 #[derive(Args)]
 struct LinkArgs {
+    /// Object files and archives, in link order.
     #[arg(required = true)]
     objects: Vec<PathBuf>,
     /// The kernel file to write.
@@ -170,6 +228,22 @@ struct LinkArgs {
     /// Entry symbol that must exist (default: the script's ENTRY).
     #[arg(long)]
     entry: Option<String>,
+    /// Extra ld.lld argument (repeatable), after Graft's own, e.g. --linker-arg=-Map=Kernel.map.
+    #[arg(long = "linker-arg", allow_hyphen_values = true)]
+    extra_args: Vec<String>,
+}
+
+impl LinkArgs {
+    fn request(&self) -> link::Request {
+        link::Request {
+            objects: self.objects.clone(),
+            output: self.output.clone(),
+            linker_script: self.linker_script.clone(),
+            linker: self.linker.clone(),
+            entry: self.entry.clone(),
+            extra_args: self.extra_args.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -180,9 +254,9 @@ struct ImageArgs {
     #[arg(short, long)]
     output: PathBuf,
     /// Command line GRUB passes to the kernel.
-    #[arg(long, default_value = "")]
-    cmdline: String,
-    /// Folder holding GRUB's i386-pc/ and x86_64-efi/ module folders.
+    #[arg(long)]
+    cmdline: Option<String>,
+    /// Folder holding GRUB's i386-pc/ and x86_64-efi/ module folders (default: /usr/lib/grub).
     #[arg(long)]
     grub_dir: Option<PathBuf>,
     /// grub-mkimage path or name.
@@ -191,9 +265,31 @@ struct ImageArgs {
     /// Folder where built GRUB boot images are kept between runs.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
-    /// Timestamp for every date in the image (default: $SOURCE_DATE_EPOCH, else a constant).
+    /// Timestamp for every date in the image (default: $SOURCE_DATE_EPOCH, else 1980-01-01).
     #[arg(long, env = "SOURCE_DATE_EPOCH")]
     source_date_epoch: Option<u64>,
+    /// The ISO volume name: up to 32 of A-Z, 0-9 and _ (default: GRAFT).
+    #[arg(long)]
+    volume_id: Option<String>,
+    /// Seconds GRUB shows its menu before booting the kernel (default: 0, no menu).
+    #[arg(long)]
+    timeout: Option<u32>,
+}
+
+impl ImageArgs {
+    fn request(&self) -> image::Request {
+        image::Request {
+            kernel: self.kernel.clone(),
+            output: self.output.clone(),
+            command_line: self.cmdline.clone().unwrap_or_default(),
+            grub_mkimage: self.grub_mkimage.clone(),
+            grub_dir: self.grub_dir.clone(),
+            cache_dir: self.cache_dir.clone(),
+            source_date_epoch: self.source_date_epoch,
+            volume_id: self.volume_id.clone(),
+            timeout: self.timeout.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -207,6 +303,7 @@ struct RunArgs {
     #[arg(long)]
     disk: bool,
     /// Seconds before QEMU is stopped.
+    // The stage keeps its defaults private; `cli_defaults_are_the_stages_defaults` holds these to them.
     #[arg(long, default_value_t = 60.0)]
     timeout: f64,
     /// qemu-system-x86_64 path or name.
@@ -218,110 +315,190 @@ struct RunArgs {
     /// Memory in MiB.
     #[arg(long, default_value_t = 256)]
     memory: u32,
+    /// Do not copy the serial output to this terminal as it arrives (--json still reports it).
+    #[arg(long)]
+    no_echo: bool,
+    /// Text to time: with --json, `mark_ms` says when it first appeared on the serial port.
+    #[arg(long)]
+    mark: Option<String>,
     /// More QEMU arguments, after `--`.
     #[arg(last = true)]
     qemu_args: Vec<String>,
 }
 
+impl RunArgs {
+    fn request(&self) -> run::Request {
+        run::Request {
+            image: self.image.clone(),
+            firmware: if self.uefi { run::Firmware::Uefi } else { run::Firmware::Bios },
+            media: if self.disk { run::Media::Disk } else { run::Media::Cdrom },
+            timeout_secs: self.timeout,
+            qemu: self.qemu.clone(),
+            ovmf: self.ovmf.clone(),
+            memory_mib: self.memory,
+            echo_serial: !self.no_echo,
+            extra_args: self.qemu_args.clone(),
+            mark: self.mark.clone(),
+        }
+    }
+}
+
+/// Parses a value by its serde name, so the flag accepts exactly what a
+/// request file does (serde's error lists the names).
+fn serde_name<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (stage, request) = match request_of(&cli.command) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(2);
+    match &cli.command {
+        Command::Patch(a) => exit(cli.stage::<graft_stages::Patch>(&a.request())),
+        Command::Inspect(a) => match cli.stage::<graft_stages::Inspect>(&a.request()) {
+            Some(output) => {
+                if !cli.json {
+                    print!("{}", output.summary);
+                }
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        },
+        Command::Assemble(a) => exit(cli.stage::<graft_stages::Assemble>(&a.request())),
+        Command::CompileC(a) => exit(cli.stage::<graft_stages::CompileC>(&a.request())),
+        Command::Link(a) => exit(cli.stage::<graft_stages::Link>(&a.request())),
+        Command::Image(a) => exit(cli.stage::<graft_stages::Image>(&a.request())),
+        Command::Run(a) => cli.stage::<graft_stages::Run>(&a.request()).map_or(ExitCode::FAILURE, |o| run_exit_code(&o)),
+        Command::Request { stage, file } => match read_request(file) {
+            Ok(text) => {
+                let started = Instant::now();
+                let response = graft_stages::run_json(stage, &text, Some(&cli.log()));
+                exit(cli.report(stage, started, response))
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+impl Cli {
+    /// Runs stage `S` and reports it; its output when it succeeded.
+    fn stage<S: Stage>(&self, request: &S::Request) -> Option<S::Output> {
+        let started = Instant::now();
+        let response = graft_stages::run_typed::<S>(request, Some(&self.log()));
+        self.report(S::NAME, started, response)
+    }
+
+    fn log(&self) -> impl Fn(Severity, &str) + Sync {
+        let verbose = self.verbose;
+        move |severity: Severity, message: &str| {
+            if severity >= Severity::Info || verbose {
+                eprintln!("graft: {message}");
+            }
         }
-    };
-    let verbose = cli.verbose;
-    let log = move |severity: Severity, message: &str| {
-        if severity >= Severity::Info || verbose {
-            eprintln!("graft: {message}");
+    }
+
+    /// Prints the diagnostics, and the duration and JSON result when asked.
+    fn report<T: Serialize>(&self, stage: &str, started: Instant, response: Response<T>) -> Option<T> {
+        if self.time {
+            eprintln!("graft: {stage} took {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
         }
-    };
-    let started = Instant::now();
-    let response = graft_stages::run_json(stage, &without_nulls(request).to_string(), Some(&log));
-    if cli.time {
-        eprintln!("graft: {stage} took {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
-    }
-    for d in &response.diagnostics {
-        eprintln!("{d}");
-    }
-    if cli.json {
-        println!("{}", serde_json::to_string_pretty(&response).unwrap_or_default());
-    }
-    if !response.ok {
-        return ExitCode::FAILURE;
-    }
-    match (&cli.command, &response.output) {
-        (Command::Run(_), Some(output)) => run_exit_code(output),
-        (Command::Inspect(_), Some(output)) if !cli.json => {
-            print!("{}", output["summary"].as_str().unwrap_or_default());
-            ExitCode::SUCCESS
+        for d in &response.diagnostics {
+            eprintln!("{d}");
         }
-        _ => ExitCode::SUCCESS,
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&response).unwrap_or_default());
+        }
+        if response.ok { response.output } else { None }
     }
+}
+
+fn exit<T>(output: Option<T>) -> ExitCode {
+    if output.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// `graft run` exits as the kernel did; 124 and 125 mean it never said.
-fn run_exit_code(output: &Value) -> ExitCode {
-    match output["outcome"].as_str() {
-        Some("exited") => ExitCode::from((output["kernel_exit_code"].as_u64().unwrap_or(0) & 0xff) as u8),
-        Some("timed_out") => ExitCode::from(124),
-        _ => ExitCode::from(125),
+fn run_exit_code(output: &run::Output) -> ExitCode {
+    match output.outcome {
+        run::Outcome::Exited => ExitCode::from((output.kernel_exit_code.unwrap_or(0) & 0xff) as u8),
+        run::Outcome::TimedOut => ExitCode::from(124),
+        run::Outcome::Reset => ExitCode::from(125),
     }
 }
 
-fn request_of(command: &Command) -> anyhow::Result<(&str, Value)> {
-    Ok(match command {
-        Command::Patch(p) => (
-            "patch",
-            json!({ "input": p.input, "output": p.output, "pdb": p.pdb, "output_pdb": p.output_pdb }),
-        ),
-        Command::Inspect(i) => ("inspect", json!({ "input": i.assembly })),
-        Command::Assemble(a) => {
-            let mut request = a.common.request();
-            request["assembler"] = json!(a.assembler);
-            request["clang"] = json!(a.clang);
-            ("assemble", request)
-        }
-        Command::CompileC(c) => {
-            let mut request = c.common.request();
-            request["clang"] = json!(c.clang);
-            request["sse"] = json!(c.sse);
-            request["flags"] = json!(c.flags);
-            ("compile-c", request)
-        }
-        Command::Link(l) => (
-            "link",
-            json!({ "objects": l.objects, "output": l.output, "linker_script": l.linker_script, "linker": l.linker, "entry": l.entry }),
-        ),
-        Command::Image(i) => (
-            "image",
-            json!({ "kernel": i.kernel, "output": i.output, "command_line": i.cmdline, "grub_dir": i.grub_dir,
-                    "grub_mkimage": i.grub_mkimage, "cache_dir": i.cache_dir, "source_date_epoch": i.source_date_epoch }),
-        ),
-        Command::Run(r) => (
-            "run",
-            json!({ "image": r.image, "firmware": if r.uefi { "uefi" } else { "bios" }, "media": if r.disk { "disk" } else { "cdrom" },
-                    "timeout_secs": r.timeout, "qemu": r.qemu, "ovmf": r.ovmf, "memory_mib": r.memory,
-                    "echo_serial": true, "extra_args": r.qemu_args }),
-        ),
-        Command::Request { stage, file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
-            };
-            let value: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
-            (stage.as_str(), value)
-        }
-    })
+/// The request file's text, checked to be JSON (the stage then checks its shape).
+fn read_request(file: &Path) -> anyhow::Result<String> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+    };
+    serde_json::from_str::<serde_json::Value>(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
+    Ok(text)
 }
 
-/// Absent options are left out of the request, so the stage's defaults apply.
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect()),
-        other => other,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The request `graft <args>` builds.
+    fn built(args: &[&str]) -> String {
+        let cli = Cli::try_parse_from(std::iter::once("graft").chain(args.iter().copied())).unwrap();
+        match &cli.command {
+            Command::Patch(a) => format!("{:?}", a.request()),
+            Command::Inspect(a) => format!("{:?}", a.request()),
+            Command::Assemble(a) => format!("{:?}", a.request()),
+            Command::CompileC(a) => format!("{:?}", a.request()),
+            Command::Link(a) => format!("{:?}", a.request()),
+            Command::Image(a) => format!("{:?}", a.request()),
+            Command::Run(a) => format!("{:?}", a.request()),
+            Command::Request { .. } => unreachable!(),
+        }
+    }
+
+    /// The request a file with only these fields gives: the stage's own defaults.
+    fn from_json<S: Stage>(json: &str) -> String
+    where
+        S::Request: std::fmt::Debug,
+    {
+        format!("{:?}", serde_json::from_str::<S::Request>(json).unwrap())
+    }
+
+    /// Without options, each subcommand asks for exactly what a request file
+    /// without those fields does, so the CLI repeats no default wrongly.
+    #[test]
+    fn cli_defaults_are_the_stages_defaults() {
+        // Isolate from the environment the flags also read.
+        for var in ["GRAFT_ASSEMBLER", "GRAFT_CLANG", "GRAFT_LINKER", "GRAFT_QEMU", "SOURCE_DATE_EPOCH"] {
+            assert!(std::env::var_os(var).is_none(), "unset {var} to run this test");
+        }
+        use graft_stages as g;
+        let cases = [
+            (built(&["patch", "a.dll", "-o", "b.dll"]), from_json::<g::Patch>(r#"{"input":"a.dll","output":"b.dll"}"#)),
+            (built(&["inspect", "a.dll"]), from_json::<g::Inspect>(r#"{"input":"a.dll"}"#)),
+            (built(&["assemble", "-o", "obj", "a.asm"]), from_json::<g::Assemble>(r#"{"sources":["a.asm"],"output_dir":"obj"}"#)),
+            (built(&["compile-c", "-o", "obj", "a.c"]), from_json::<g::CompileC>(r#"{"sources":["a.c"],"output_dir":"obj"}"#)),
+            (built(&["link", "-o", "k.elf", "a.o"]), from_json::<g::Link>(r#"{"objects":["a.o"],"output":"k.elf"}"#)),
+            (built(&["image", "-o", "k.iso", "k.elf"]), from_json::<g::Image>(r#"{"kernel":"k.elf","output":"k.iso"}"#)),
+            // `graft run` shows the serial output live; hosts that capture it leave that off.
+            (built(&["run", "k.iso"]), from_json::<g::Run>(r#"{"image":"k.iso","echo_serial":true}"#)),
+        ];
+        for (cli, file) in cases {
+            assert_eq!(cli, file);
+        }
+    }
+
+    #[test]
+    fn flags_fill_their_fields() {
+        let request = built(&["compile-c", "-o", "obj", "a.c", "-O", "z", "--code-model", "kernel", "-g"]);
+        let expected = from_json::<graft_stages::CompileC>(
+            r#"{"sources":["a.c"],"output_dir":"obj","opt_level":"z","code_model":"kernel","debug":true}"#,
+        );
+        assert_eq!(request, expected);
+        let request = built(&["run", "k.iso", "--no-echo", "--mark", "ready", "--uefi", "--disk", "--", "-s"]);
+        let expected = from_json::<graft_stages::Run>(
+            r#"{"image":"k.iso","mark":"ready","firmware":"uefi","media":"disk","extra_args":["-s"]}"#,
+        );
+        assert_eq!(request, expected);
     }
 }

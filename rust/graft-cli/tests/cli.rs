@@ -121,3 +121,109 @@ fn run_of_a_missing_image_is_graft0002() {
     let err = text(&out.stderr);
     assert!(err.contains("error GRAFT0002"), "{err}");
 }
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn has_debug_info(object: &Path) -> bool {
+    contains(&std::fs::read(object).unwrap(), b".debug_info")
+}
+
+/// compile-c's --opt-level, --code-model and --debug reach clang's command line (-v prints it).
+#[test]
+fn compile_c_flags_reach_clang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("triple.c");
+    std::fs::write(&source, "int triple(int x) { return x * 3; }\n").unwrap();
+    let out_dir = tmp.path().join("obj");
+    let object = out_dir.join("triple.c.o");
+    let compile = |flags: &[&str]| {
+        let mut args = vec!["-v", "compile-c", "-o", out_dir.to_str().unwrap(), source.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        let out = graft_str(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let command = text(&out.stderr).lines().find(|l| l.contains("clang") && l.contains(" -c ")).map(str::to_string);
+        command.unwrap_or_else(|| panic!("-v shows no clang command:\n{}", text(&out.stderr)))
+    };
+    let plain = compile(&[]);
+    assert!(plain.contains(" -O2 ") && !plain.contains("-mcmodel=kernel"), "{plain}");
+    assert!(!has_debug_info(&object), "no --debug, yet {} has DWARF", object.display());
+    let tuned = compile(&["--opt-level", "s", "--code-model", "kernel", "--debug"]);
+    assert!(tuned.contains(" -Os ") && tuned.contains("-mcmodel=kernel") && !tuned.contains(" -O2 "), "{tuned}");
+    assert!(has_debug_info(&object), "--debug, yet {} has no DWARF", object.display());
+}
+
+fn tools_present(tools: &[&str]) -> bool {
+    let missing: Vec<&&str> = tools.iter().filter(|t| which(t).is_none()).collect();
+    if !missing.is_empty() {
+        eprintln!("note: {missing:?} not on PATH; skipping");
+    }
+    missing.is_empty()
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(tool)).find(|p| p.is_file())
+}
+
+/// The whole pipeline on tests/kernels/hello_asm, each stage with flags only
+/// the CLI's typed requests pass on: assemble --debug, link --linker-arg,
+/// image --volume-id and --timeout, run --no-echo and --mark.
+#[test]
+fn new_flags_reach_each_stage() {
+    if !tools_present(&["nasm", "ld.lld", "grub-mkimage", "qemu-system-x86_64"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kernels/hello_asm/main.asm");
+    let step = |args: &[&std::ffi::OsStr]| {
+        let out = graft(args);
+        assert!(out.status.success(), "graft {args:?}:\n{}", text(&out.stderr));
+        out
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    step(&[&os("assemble"), &os("--debug"), &os("-o"), dir.as_os_str(), source.as_os_str()]);
+    let object = dir.join("main.asm.o");
+    assert!(has_debug_info(&object), "assemble --debug, yet {} has no DWARF", object.display());
+
+    let kernel = dir.join("Kernel.elf");
+    let map = dir.join("Kernel.map");
+    let map_arg = os(&format!("-Map={}", map.display()));
+    step(&[&os("link"), &os("-o"), kernel.as_os_str(), object.as_os_str(), &os("--linker-arg"), &map_arg]);
+    let map_text = std::fs::read_to_string(&map).unwrap_or_else(|e| panic!("--linker-arg=-Map made no {}: {e}", map.display()));
+    assert!(map_text.contains("_start"), "{map_text}");
+
+    let iso = dir.join("Kernel.iso");
+    step(&[&os("image"), &os("-o"), iso.as_os_str(), kernel.as_os_str(), &os("--volume-id"), &os("CLI_VOLUME"), &os("--timeout"), &os("0")]);
+    let bytes = std::fs::read(&iso).unwrap();
+    // The primary volume descriptor is block 16; its volume identifier sits at byte 40, 32 bytes padded with spaces.
+    let volume_id = &bytes[16 * 2048 + 40..16 * 2048 + 72];
+    assert_eq!(text(volume_id).trim_end(), "CLI_VOLUME");
+    let with_menu = dir.join("Menu.iso");
+    step(&[&os("image"), &os("-o"), with_menu.as_os_str(), kernel.as_os_str(), &os("--timeout"), &os("7")]);
+    let menu = std::fs::read(&with_menu).unwrap();
+    assert!(contains(&menu, b"set timeout=7\n"), "--timeout 7 is not in grub.cfg");
+    assert!(contains(&bytes, b"set timeout=0\n"), "--timeout 0 is not in grub.cfg");
+
+    // With --no-echo, stdout holds the JSON result and nothing the kernel printed.
+    let out = graft(&[&os("run"), iso.as_os_str(), &os("--no-echo"), &os("--mark"), &os("hello from asm"), &os("--json")]);
+    // hello_asm writes 0x11 to the exit port.
+    assert_eq!(out.status.code(), Some(0x11), "{}", text(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", text(&out.stdout)));
+    assert!(result["output"]["serial"].as_str().unwrap().contains("hello from asm"), "{result}");
+    assert!(result["output"]["mark_ms"].is_u64(), "--mark was not timed: {result}");
+}
+
+/// `graft request` passes the file to the stage as written: an unknown field is the stage's GRAFT9003.
+#[test]
+fn request_replays_the_file_as_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("link.json");
+    std::fs::write(&file, r#"{"objects": ["a.o"], "output": "k.elf", "extra_arg": ["-s"]}"#).unwrap();
+    let out = graft(&["request".as_ref(), "link".as_ref(), file.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error GRAFT9003") && err.contains("extra_arg"), "{err}");
+}
