@@ -7,6 +7,9 @@
 //! runs, peak memory (VmHWM of a child process per scenario), bytes in and
 //! out. `--cecil` also runs tests/ecma/CecilBench on CoreLib.
 
+#[path = "support/framework.rs"]
+mod framework;
+
 use graft_ecma::Assembly;
 use graft_ecma::edit::Editor;
 use graft_ecma::raw::TableId;
@@ -25,15 +28,12 @@ fn main() {
         return child(&args[1], &args[2..]);
     }
     let runs: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5);
-    let fw = framework_dir().expect("an installed Microsoft.NETCore.App");
+    let fw = framework::shared_framework_dir().expect("an installed Microsoft.NETCore.App");
     let corelib = vec![fw.join("System.Private.CoreLib.dll")];
-    let mut all: Vec<PathBuf> = std::fs::read_dir(&fw)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "dll"))
+    let all: Vec<PathBuf> = framework::managed_files(&fw)
+        .into_iter()
         .filter(|p| std::fs::read(p).ok().is_some_and(|b| Assembly::read(&b).is_ok()))
         .collect();
-    all.sort();
     println!("runs per figure: {runs} (median); peak memory = VmHWM of a fresh process running the scenario once");
     println!("{:<28} {:<11} {:>10} {:>8} {:>10} {:>8} {:>12} {:>12}", "input", "scenario", "median ms", "min ms", "vs copy", "peak MB", "bytes in", "bytes out");
     for (label, files) in [("System.Private.CoreLib", &corelib), (&*format!("shared framework ({} files)", all.len()), &all)] {
@@ -140,15 +140,4 @@ fn cecil(corelib: &Path, runs: usize) {
         .output()
         .expect("run CecilBench");
     print!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-}
-
-fn framework_dir() -> Option<PathBuf> {
-    let out = Command::new("dotnet").arg("--list-runtimes").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let line = text.lines().filter(|l| l.starts_with("Microsoft.NETCore.App ")).next_back()?.to_string();
-    let mut parts = line.splitn(3, ' ');
-    parts.next();
-    let ver = parts.next()?.to_string();
-    let base = parts.next()?.trim_matches(|c| c == '[' || c == ']').to_string();
-    Some(Path::new(&base).join(ver))
 }

@@ -3,6 +3,11 @@
 //! framework (ReadyToRun), and every error path they own. Skips with a note
 //! when `dotnet` is not installed.
 
+// graft-ecma's framework lookup, so that the stage tests find the same runtime.
+#[path = "../../graft-ecma/examples/support/framework.rs"]
+mod framework;
+
+use framework::shared_framework_dir;
 use graft_diag::{Diagnostic, Severity};
 use graft_ecma::raw::TableId;
 use graft_ecma::Assembly;
@@ -51,19 +56,6 @@ fn library() -> Option<&'static Path> {
         Some(dll)
     })
     .as_deref()
-}
-
-/// The Microsoft.NETCore.App folder of the newest installed runtime.
-fn shared_framework() -> Option<PathBuf> {
-    let out = Command::new("dotnet").arg("--list-runtimes").output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("Microsoft.NETCore.App "))
-        .filter_map(|rest| {
-            let (ver, base) = rest.split_once(' ')?;
-            Some(Path::new(base.trim_matches(|c| c == '[' || c == ']')).join(ver))
-        })
-        .next_back()
 }
 
 fn stage(name: &str, request: Value) -> graft_stages::Response {
@@ -128,7 +120,7 @@ fn unchanged_patch_gives_identical_assembly_and_pdb() {
 
 #[test]
 fn framework_ready_to_run_assembly_patches_and_reads_back() {
-    let Some(fw) = shared_framework() else {
+    let Some(fw) = shared_framework_dir() else {
         eprintln!("note: no shared framework; skipping");
         return;
     };
@@ -157,7 +149,7 @@ fn framework_ready_to_run_assembly_patches_and_reads_back() {
 
 #[test]
 fn truncated_assembly_is_one_graft2001_and_leaves_no_output() {
-    let Some(fw) = shared_framework() else { return };
+    let Some(fw) = shared_framework_dir() else { return };
     let bytes = std::fs::read(fw.join("System.Collections.dll")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let outdir = tmp.path().join("out");
@@ -177,7 +169,7 @@ fn truncated_assembly_is_one_graft2001_and_leaves_no_output() {
 
 #[test]
 fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
-    let Some(fw) = shared_framework() else { return };
+    let Some(fw) = shared_framework_dir() else { return };
     let mut bytes = std::fs::read(fw.join("System.Collections.dll")).unwrap();
     // TypeDef row 2's Name points far past the end of #Strings.
     let at = {
@@ -218,7 +210,7 @@ fn missing_input_or_pdb_is_graft0002() {
     let d = single_error(stage("patch", json!({ "input": missing, "output": tmp.path().join("o.dll") })), "GRAFT0002");
     assert!(d.message.contains("nope.dll"), "{d}");
     single_error(stage("inspect", json!({ "input": missing })), "GRAFT0002");
-    if let Some(fw) = shared_framework() {
+    if let Some(fw) = shared_framework_dir() {
         let d = single_error(
             stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": tmp.path().join("o.dll"), "pdb": tmp.path().join("none.pdb") })),
             "GRAFT0002",
@@ -230,7 +222,7 @@ fn missing_input_or_pdb_is_graft0002() {
 
 #[test]
 fn unwritable_output_is_graft0001() {
-    let Some(fw) = shared_framework() else { return };
+    let Some(fw) = shared_framework_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     // A folder cannot be created below a file, even by root.
     let file = tmp.path().join("a-file");

@@ -5,37 +5,15 @@
 use graft_ecma::Assembly;
 use graft_ecma::raw::tables::all_tables;
 use graft_ecma::raw::TableId;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+#[path = "../../examples/support/framework.rs"]
+mod framework;
+pub use framework::{managed_files, shared_framework_dir};
 
 pub fn dotnet_available() -> bool {
     Command::new("dotnet").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
-/// The Microsoft.NETCore.App directory of the newest installed runtime.
-pub fn shared_framework_dir() -> Option<PathBuf> {
-    let out = Command::new("dotnet").arg("--list-runtimes").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .filter(|l| l.starts_with("Microsoft.NETCore.App "))
-        .filter_map(|l| {
-            let mut parts = l.splitn(3, ' ');
-            parts.next();
-            let ver = parts.next()?;
-            let base = parts.next()?.trim_matches(|c| c == '[' || c == ']');
-            Some(Path::new(base).join(ver))
-        })
-        .next_back()
-}
-
-pub fn managed_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "dll"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// A PE without a CLI header (native libraries shipped next to managed ones).
