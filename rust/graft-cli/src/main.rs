@@ -78,7 +78,8 @@ lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Noth
     Run(RunArgs),
     /// Run any stage from a JSON request file (what the MSBuild tasks send).
     Request {
-        /// patch, inspect, assemble, compile-c, link, image or run.
+        // Listed from the stage table, so a new stage shows up here by itself.
+        #[arg(help = format!("The stage: {}", graft_stages::STAGES.join(", ")))]
         stage: String,
         /// The request JSON file; `-` reads standard input.
         file: PathBuf,
