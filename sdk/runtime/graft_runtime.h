@@ -5,6 +5,9 @@
  * ring 0, identity-mapped memory and no garbage collector yet. It was written
  * for the NativeAOT ILCompiler 10.0 (see README.md): MethodTable, TypeManager,
  * ReadyToRun header and dispatch-cell layouts are CoreLib internals.
+ *
+ * Each subsystem has a folder (README.md maps every exported symbol to its
+ * file); this header declares what the files call across folders.
  */
 #ifndef GRAFT_RUNTIME_H
 #define GRAFT_RUNTIME_H
@@ -22,34 +25,45 @@
 #define GRAFT_EXIT_FAILFAST       0x7B /* 123, QEMU 247: FailFast, abort, managed exception thrown */
 #define GRAFT_EXIT_RUNTIME_ERROR  0x7A /* 122, QEMU 245: out of memory, bad module, table full */
 
-/* ---- console and stopping (startup.c) ---- */
+/* ---- stopping (core/panic.c) ---- */
 /* Prints "graft: <message>" then stops the machine with `code`. */
 __attribute__((noreturn)) void graft_panic(uint32_t code, const char *message);
 /* Prints "graft: <symbol> is not implemented" and stops with
  * GRAFT_EXIT_UNIMPLEMENTED. */
 __attribute__((noreturn)) void graft_not_implemented(const char *symbol);
 
-/* ---- memory (heap.c) ---- */
+/* ---- start-up (core/startup.c) ---- */
+/* CoreLib's functions by ClassLibFunctionId, as passed to InitializeModules. */
+extern void *graft_classlib_functions[];
+extern const int graft_classlib_function_count;
+
+/* ---- heap (memory/heap.c) ---- */
 void graft_heap_init(uint64_t multiboot_info);
 /* Zeroed memory, `align` a power of two; never fails (panics when full). */
 void *graft_heap_alloc(uint64_t size, uint64_t align);
 uint64_t graft_heap_used(void);
 uint64_t graft_heap_size(void);
 
-/* ---- paging (paging.c) ---- */
+/* ---- paging (memory/paging.c) ---- */
 /* Makes the 4 KiB page holding `address` not present. */
 void graft_unmap_page(uint64_t address);
 /* The managed stack's guard page, 0 before there is one. */
 extern uint64_t graft_stack_guard;
 
-/* ---- CPU exceptions (idt.c) ---- */
+/* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);
 
-/* ---- time (system_native.c) ---- */
+/* ---- managed exceptions (exceptions/exception_dispatch.c) ---- */
+/* A CPU fault in managed code becomes the managed exception CoreLib makes for
+ * `exception_id` (its ExceptionIDs) and is dispatched from rip; `saved` holds
+ * rbx, rbp, r12-r15. Returns 0 when rip is not managed code. */
+int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]);
+
+/* ---- time (interop/system_native.c) ---- */
 void graft_time_init(void);
 uint64_t graft_time_ns(void);
 
-/* ---- libc (libc.c) ---- */
+/* ---- libc (interop/libc.c) ---- */
 void *memset(void *dst, int value, size_t size);
 void *memcpy(void *dst, const void *src, size_t size);
 void *memmove(void *dst, const void *src, size_t size);

@@ -1,4 +1,5 @@
-; Switching stacks.
+; Switching stacks: start-up (startup.c) runs the managed code on a stack of
+; its own, with an unmapped guard page below it.
 ;
 ; Exports:
 ;   uint32_t graft_call_on_stack(uint32_t (*fn)(void), void *stack_top)

@@ -2,12 +2,13 @@
  *
  * Exports:
  *   graft_kernel_main        called by sdk/boot/multiboot2_entry.asm
- *   graft_panic              print a message on COM1 and stop with a code
- *   graft_not_implemented    the message and exit of every missing service
  *   graft_boot_command_line  the boot loader's command line (Graft.Kernel.Machine.CommandLine)
+ *   graft_classlib_functions, graft_classlib_function_count
+ *                            CoreLib's functions by ClassLibFunctionId (types/modules.c)
  *
  * Sequence: COM1, the IDT (so that a fault prints instead of resetting), the
- * heap over the Multiboot2 memory map, then CoreLib's
+ * heap over the Multiboot2 memory map, page 0 unmapped and the managed stack
+ * with its guard page, then on that stack CoreLib's
  * InitializeModules (module registration, GC statics, frozen objects, eager
  * static constructors), __managed__Startup (library and module initialisers,
  * from ILC's --splitinit) and __managed__Main(argc, argv). Main's return value
@@ -47,20 +48,6 @@ void *graft_classlib_functions[] = {
 const int graft_classlib_function_count =
     (int)(sizeof graft_classlib_functions / sizeof graft_classlib_functions[0]);
 
-void graft_panic(uint32_t code, const char *message) {
-    serial_write("\ngraft: ");
-    serial_write(message);
-    serial_write("\n");
-    debug_exit(code);
-}
-
-void graft_not_implemented(const char *symbol) {
-    serial_write("\ngraft: ");
-    serial_write(symbol);
-    serial_write(" is not implemented\n");
-    debug_exit(GRAFT_EXIT_UNIMPLEMENTED);
-}
-
 static char kernel_name[] = "kernel";
 static char *kernel_argv[] = {kernel_name, 0};
 
@@ -68,6 +55,7 @@ static char *kernel_argv[] = {kernel_name, 0};
  * it (the boot stack is 64 KiB with nothing under it but page tables). */
 #define MANAGED_STACK_SIZE (1024 * 1024)
 
+/* call_on_stack.asm */
 extern uint32_t graft_call_on_stack(uint32_t (*fn)(void), void *stack_top);
 
 static uint32_t run_managed(void) {

@@ -1,6 +1,7 @@
-/* Exception dispatch, done natively: a two-pass unwinder over ILC's .eh_frame
- * (DWARF CFI) and its EH clauses (the LSDA each FDE points at), calling the
- * catch, filter and finally funclets ILC compiled (exceptions.asm).
+/* Exception dispatch, done natively: two passes over the managed frames
+ * (stepped by the .eh_frame unwinder, unwind.c) and ILC's EH clauses (the
+ * LSDA each FDE points at), calling the catch, filter and finally funclets
+ * ILC compiled (through exceptions.asm).
  *
  * First pass: from the throw site up, the first typed clause whose type the
  * exception is an instance of (walking base types), or filter that accepts
@@ -20,7 +21,7 @@
  *
  * Exports:
  *   graft_throw                          called by RhpThrowEx/RhpRethrow (exceptions.asm)
- *   graft_fault_to_exception             called by the IDT (idt.c) for #PF near 0 and #DE
+ *   graft_fault_to_exception             called by the IDT (interrupts/idt.c) for #PF near 0 and #DE
  *   graft_stack_trace                    RhpGetCurrentThreadStackTrace's walk (exceptions.asm)
  *   RhFindMethodStartAddress             the method (not funclet) start of a code address
  *   RhpFallbackFailFast                  stop
@@ -31,211 +32,7 @@
  *   RhpGetThreadAbortException           stubs: CoreLib's managed dispatcher (RhThrowEx)
  *                                        is not used
  */
-#include "graft_runtime.h"
-
-/* ---- unwinding over .eh_frame ---- */
-
-extern const uint8_t __eh_frame_start[], __eh_frame_end[];
-
-typedef struct Frame {
-    uint64_t rip;      /* return address (or, if fault, the faulting instruction) */
-    uint64_t fault;
-    uint64_t reg[17];  /* DWARF numbering: 0 rax 1 rdx 2 rcx 3 rbx 4 rsi 5 rdi 6 rbp 7 rsp 8-15 r8-r15 */
-} Frame;
-
-typedef struct Fde {
-    uint64_t start, end;
-    const uint8_t *lsda;
-    const uint8_t *cie_program, *cie_program_end;
-    const uint8_t *program, *program_end;
-    int64_t data_align;
-    uint64_t code_align;
-} Fde;
-
-static uint64_t uleb(const uint8_t **p) {
-    uint64_t v = 0;
-    int shift = 0;
-    uint8_t b;
-    do {
-        b = *(*p)++;
-        v |= (uint64_t)(b & 0x7F) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    return v;
-}
-
-static int64_t sleb(const uint8_t **p) {
-    int64_t v = 0;
-    int shift = 0;
-    uint8_t b;
-    do {
-        b = *(*p)++;
-        v |= (int64_t)(b & 0x7F) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40))
-        v |= -((int64_t)1 << shift);
-    return v;
-}
-
-/* Pointer encodings ILC uses: absptr, sdata4/udata4, pcrel. */
-static uint64_t read_encoded(const uint8_t **p, uint8_t enc) {
-    const uint8_t *at = *p;
-    uint64_t v;
-    if (enc == 0xFF)
-        return 0;
-    switch (enc & 0x0F) {
-    case 0x00: v = *(const uint64_t *)at; *p += 8; break;
-    case 0x03: v = *(const uint32_t *)at; *p += 4; break;
-    case 0x0B: v = (uint64_t)(int64_t)*(const int32_t *)at; *p += 4; break;
-    case 0x04: case 0x0C: v = *(const uint64_t *)at; *p += 8; break;
-    default: graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported .eh_frame pointer encoding");
-    }
-    if ((enc & 0x70) == 0x10 && v)
-        v += (uint64_t)(uintptr_t)at;
-    return v;
-}
-
-static int find_fde(uint64_t pc, Fde *out) {
-    const uint8_t *p = __eh_frame_start;
-    while (p + 4 <= __eh_frame_end) {
-        const uint8_t *entry = p;
-        uint32_t length = *(const uint32_t *)p;
-        if (length == 0)
-            break;
-        const uint8_t *body = p + 4, *next = body + length;
-        uint32_t cie_offset = *(const uint32_t *)body;
-        p = next;
-        if (cie_offset == 0)
-            continue; /* a CIE */
-        const uint8_t *cie = body - cie_offset;
-        /* CIE: length, id, version, augmentation, code align, data align, RA register, augmentation data */
-        const uint8_t *c = cie + 8 + 1;
-        const char *aug = (const char *)c;
-        while (*c)
-            c++;
-        c++;
-        uint64_t code_align = uleb(&c);
-        int64_t data_align = sleb(&c);
-        uleb(&c); /* return address column (16) */
-        uint8_t fde_enc = 0, lsda_enc = 0xFF;
-        const uint8_t *cie_end = cie + 4 + *(const uint32_t *)cie;
-        if (aug[0] == 'z') {
-            uint64_t aug_length = uleb(&c);
-            const uint8_t *aug_end = c + aug_length;
-            for (const char *a = aug + 1; *a; a++) {
-                if (*a == 'R')
-                    fde_enc = *c++;
-                else if (*a == 'L')
-                    lsda_enc = *c++;
-                else if (*a == 'P') {
-                    uint8_t penc = *c++;
-                    read_encoded(&c, penc);
-                }
-            }
-            c = aug_end;
-        }
-        const uint8_t *f = body + 4;
-        uint64_t start = read_encoded(&f, fde_enc);
-        uint64_t range = read_encoded(&f, (uint8_t)(fde_enc & 0x0F));
-        if (pc < start || pc >= start + range)
-            continue;
-        const uint8_t *lsda = 0;
-        if (aug[0] == 'z') {
-            uint64_t aug_length = uleb(&f);
-            const uint8_t *aug_end = f + aug_length;
-            if (lsda_enc != 0xFF && aug_length)
-                lsda = (const uint8_t *)(uintptr_t)read_encoded(&f, lsda_enc);
-            f = aug_end;
-        }
-        out->start = start;
-        out->end = start + range;
-        out->lsda = lsda;
-        out->cie_program = c;
-        out->cie_program_end = cie_end;
-        out->program = f;
-        out->program_end = next;
-        out->code_align = code_align;
-        out->data_align = data_align;
-        (void)entry;
-        return 1;
-    }
-    return 0;
-}
-
-typedef struct CfaState {
-    int cfa_reg;
-    int64_t cfa_offset;
-    int64_t offset[17];
-    uint8_t saved[17];
-} CfaState;
-
-static void run_cfa(const uint8_t *p, const uint8_t *end, const Fde *fde, uint64_t pc, uint64_t *loc, CfaState *s) {
-    while (p < end && *loc <= pc) {
-        uint8_t op = *p++;
-        uint8_t low = op & 0x3F;
-        switch (op >> 6) {
-        case 1: /* advance_loc */
-            *loc += low * fde->code_align;
-            continue;
-        case 2: /* offset */
-            if (low < 17) {
-                s->offset[low] = (int64_t)uleb(&p) * fde->data_align;
-                s->saved[low] = 1;
-            } else {
-                uleb(&p);
-            }
-            continue;
-        case 3: /* restore */
-            if (low < 17)
-                s->saved[low] = 0;
-            continue;
-        }
-        switch (op) {
-        case 0x00: break;                                        /* nop */
-        case 0x02: *loc += *p++ * fde->code_align; break;         /* advance_loc1 */
-        case 0x03: *loc += *(const uint16_t *)p * fde->code_align; p += 2; break;
-        case 0x04: *loc += *(const uint32_t *)p * fde->code_align; p += 4; break;
-        case 0x0C: s->cfa_reg = (int)uleb(&p); s->cfa_offset = (int64_t)uleb(&p); break; /* def_cfa */
-        case 0x0D: s->cfa_reg = (int)uleb(&p); break;            /* def_cfa_register */
-        case 0x0E: s->cfa_offset = (int64_t)uleb(&p); break;     /* def_cfa_offset */
-        case 0x05: {                                             /* offset_extended */
-            uint64_t r = uleb(&p);
-            int64_t o = (int64_t)uleb(&p) * fde->data_align;
-            if (r < 17) { s->offset[r] = o; s->saved[r] = 1; }
-            break;
-        }
-        case 0x2E: uleb(&p); break;                              /* GNU_args_size */
-        default:
-            graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported call frame instruction in .eh_frame");
-        }
-    }
-}
-
-/* One frame up. Returns 0 where there is no unwind information (native code,
- * the bottom of the stack). */
-static uint64_t frame_pc(const Frame *f) { return f->fault ? f->rip : f->rip - 1; }
-
-static int unwind(Frame *f) {
-    Fde fde;
-    uint64_t pc = frame_pc(f);
-    f->fault = 0;
-    if (!find_fde(pc, &fde))
-        return 0;
-    CfaState s;
-    memset(&s, 0, sizeof s);
-    uint64_t loc = fde.start;
-    run_cfa(fde.cie_program, fde.cie_program_end, &fde, (uint64_t)-1, &loc, &s);
-    loc = fde.start;
-    run_cfa(fde.program, fde.program_end, &fde, pc, &loc, &s);
-    uint64_t cfa = f->reg[s.cfa_reg] + (uint64_t)s.cfa_offset;
-    for (int r = 0; r < 17; r++)
-        if (s.saved[r])
-            f->reg[r] = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)s.offset[r]);
-    f->rip = f->reg[16];
-    f->reg[7] = cfa;
-    return 1;
-}
+#include "unwind.h"
 
 /* ---- ILC's EH clauses (the LSDA) ---- */
 
@@ -272,7 +69,7 @@ static uint32_t read_unsigned(const uint8_t **pp) {
 
 static int method_of(uint64_t pc, Method *m) {
     Fde fde;
-    if (!find_fde(pc, &fde) || !fde.lsda)
+    if (!graft_find_fde(pc, &fde) || !fde.lsda)
         return 0;
     const uint8_t *p = fde.lsda;
     uint8_t flags = *p++;
@@ -355,6 +152,44 @@ static void regs_to_frame(Frame *f, const uint64_t regs[6]) {
     f->reg[13] = regs[3]; f->reg[14] = regs[4]; f->reg[15] = regs[5];
 }
 
+/* Runs the funclet of `frame`'s clause number `clause` with the frame's
+ * callee-saved registers (regs receives them as the funclet left them),
+ * recorded as active so that an exception leaving it continues in `frame`
+ * after that clause. `caught` is the exception a catch funclet handles (for
+ * `throw;`), `dispatcher_rsp` the dispatcher's frame (a catch that resumes
+ * abandons the records of dispatchers below its frame). The caller removes
+ * the record when the funclet returns, except for a catch: graft_resume
+ * then leaves the dispatcher for good. */
+static uint64_t run_funclet(const Frame *frame, uint32_t clause, uint64_t funclet, Object *arg,
+                            Object *caught, uint64_t dispatcher_rsp, uint64_t regs[6]) {
+    if (active_count == MAX_ACTIVE)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
+    Active *a = &active[active_count++];
+    a->frame = *frame;
+    a->clause = clause;
+    a->exception = caught;
+    a->dispatcher_rsp = dispatcher_rsp;
+    regs_from_frame(frame, regs);
+    return graft_call_funclet(funclet, regs, arg);
+}
+
+/* A frame from what the throw helpers capture (exceptions.asm) or from a
+ * fault's saved registers: rip, rsp and the callee-saved registers (rbx,
+ * rbp, r12-r15), nothing else known. */
+static Frame frame_at(uint64_t rip, uint64_t rsp, const uint64_t saved[6]) {
+    Frame f;
+    memset(&f, 0, sizeof f);
+    f.rip = rip;
+    f.reg[7] = rsp;
+    regs_to_frame(&f, saved);
+    return f;
+}
+
+static Frame frame_at_throw(const ThrowContext *ctx) {
+    const uint64_t saved[6] = {ctx->rbx, ctx->rbp, ctx->r12, ctx->r13, ctx->r14, ctx->r15};
+    return frame_at(ctx->rip, ctx->rsp, saved);
+}
+
 /* The type test of a typed clause: the exception's type or a base type. */
 static int is_instance(Object *ex, MethodTable *type) {
     for (MethodTable *t = ex->method_table; t; t = *(MethodTable **)((char *)t + 8))
@@ -367,7 +202,7 @@ static int is_instance(Object *ex, MethodTable *type) {
  * dispatcher called, the funclet's parent frame (then *skip_through is the
  * clause that ran it). Returns 0 at the end of managed frames. */
 static int step(Frame *f, int64_t *skip_through, int *active_index) {
-    if (!unwind(f))
+    if (!graft_unwind(f))
         return 0;
     *skip_through = -1;
     if (f->rip == (uint64_t)(uintptr_t)graft_funclet_return) {
@@ -404,16 +239,10 @@ __attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) 
         if (!ex)
             graft_panic(GRAFT_EXIT_FAILFAST, "rethrow outside a catch");
     }
-    Frame start;
-    memset(&start, 0, sizeof start);
-    start.rip = ctx->rip;
-    start.reg[7] = ctx->rsp;
-    start.reg[3] = ctx->rbx; start.reg[6] = ctx->rbp; start.reg[12] = ctx->r12;
-    start.reg[13] = ctx->r13; start.reg[14] = ctx->r14; start.reg[15] = ctx->r15;
-    dispatch(ex, start);
+    dispatch(ex, frame_at_throw(ctx));
 }
 
-/* CPU faults in managed code as exceptions (idt.c): CoreLib makes the
+/* CPU faults in managed code as exceptions (interrupts/idt.c): CoreLib makes the
  * exception object (classlib GetRuntimeException), dispatch starts at the
  * faulting instruction. Returns 0 (and the fault is reported as a fault)
  * when rip is not managed code. */
@@ -423,18 +252,16 @@ typedef Object *(*GetRuntimeExceptionFn)(int32_t id);
 int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]) {
     if (rip < (uint64_t)(uintptr_t)__managedcode_start || rip >= (uint64_t)(uintptr_t)__managedcode_end)
         return 0;
-    Frame start;
-    memset(&start, 0, sizeof start);
-    start.rip = rip;
+    Frame start = frame_at(rip, rsp, saved);
     start.fault = 1;
-    start.reg[7] = rsp;
-    regs_to_frame(&start, saved);
     Object *ex = ((GetRuntimeExceptionFn)(void *)GetRuntimeException)(exception_id);
     first_frame_flags = RH_EH_FIRST_FRAME;
     dispatch(ex, start);
 }
 
 static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
+    uint64_t dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+    uint64_t regs[6];
 
     /* First pass: find the handler. */
     Frame f = start, target;
@@ -446,13 +273,13 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     int32_t append_flags = first_frame_flags;
     for (;;) {
         Method m;
-        int managed = method_of(frame_pc(&f), &m);
+        int managed = method_of(graft_frame_pc(&f), &m);
         if (managed) {
             ((AppendFn)(void *)AppendExceptionStackFrame)(ex, f.rip, append_flags);
             append_flags = 0;
         }
         if (managed && m.eh_info) {
-            uint32_t offset = (uint32_t)(frame_pc(&f) - m.start);
+            uint32_t offset = (uint32_t)(graft_frame_pc(&f) - m.start);
             const uint8_t *p = m.eh_info;
             for (uint32_t i = 0; i < m.clause_count && !found; i++) {
                 next_clause(&p, m.start, &clause);
@@ -463,16 +290,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 else if (clause.kind == CLAUSE_FILTER) {
                     /* (An exception leaving the filter continues after this
                      * clause, where .NET would take the filter as false.) */
-                    if (active_count == MAX_ACTIVE)
-                        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
-                    Active *a = &active[active_count++];
-                    a->frame = f;
-                    a->clause = i;
-                    a->exception = 0;
-                    a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-                    uint64_t regs[6];
-                    regs_from_frame(&f, regs);
-                    found = (uint32_t)graft_call_funclet(clause.filter, regs, ex) != 0;
+                    found = (uint32_t)run_funclet(&f, i, clause.filter, ex, 0, dispatcher_rsp, regs) != 0;
                     active_count--;
                 }
                 if (found) {
@@ -495,8 +313,8 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     for (;;) {
         int is_target = f.reg[7] == target.reg[7] && f.rip == target.rip;
         Method m;
-        if (method_of(frame_pc(&f), &m) && m.eh_info) {
-            uint32_t offset = (uint32_t)(frame_pc(&f) - m.start);
+        if (method_of(graft_frame_pc(&f), &m) && m.eh_info) {
+            uint32_t offset = (uint32_t)(graft_frame_pc(&f) - m.start);
             const uint8_t *p = m.eh_info;
             for (uint32_t i = 0; i < m.clause_count; i++) {
                 next_clause(&p, m.start, &clause);
@@ -505,18 +323,9 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 if ((int64_t)i <= skip || clause.kind != CLAUSE_FAULT ||
                     offset < clause.try_start || offset >= clause.try_end)
                     continue;
-                if (active_count == MAX_ACTIVE)
-                    graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
-                Active *a = &active[active_count++];
-                a->frame = f;
-                a->clause = i;
-                a->exception = 0;
-                a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-                uint64_t regs[6];
-                regs_from_frame(&f, regs);
-                graft_call_funclet(clause.handler, regs, 0);
-                regs_to_frame(&f, regs);
+                run_funclet(&f, i, clause.handler, 0, 0, dispatcher_rsp, regs);
                 active_count--;
+                regs_to_frame(&f, regs);
             }
         }
         if (is_target)
@@ -526,16 +335,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     }
 
     /* The catch: run it, then continue where it says in its frame. */
-    if (active_count == MAX_ACTIVE)
-        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
-    Active *a = &active[active_count++];
-    a->frame = target;
-    a->clause = target_clause;
-    a->exception = ex;
-    a->dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-    uint64_t regs[6];
-    regs_from_frame(&target, regs);
-    uint64_t resume = graft_call_funclet(catch_clause.handler, regs, ex);
+    uint64_t resume = run_funclet(&target, target_clause, catch_clause.handler, ex, ex, dispatcher_rsp, regs);
     /* Funclets still running below the resumed frame are abandoned. */
     uint64_t resume_rsp = target.reg[7];
     while (active_count > 0 && active[active_count - 1].dispatcher_rsp < resume_rsp)
@@ -547,21 +347,16 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
  * (those whose stack pointer is above `address`): their return addresses,
  * or minus their count when the buffer is too small. */
 int32_t graft_stack_trace(const ThrowContext *ctx, uint64_t *buffer, uint32_t length, uint64_t address) {
-    Frame f;
-    memset(&f, 0, sizeof f);
-    f.rip = ctx->rip;
-    f.reg[7] = ctx->rsp;
-    f.reg[3] = ctx->rbx; f.reg[6] = ctx->rbp; f.reg[12] = ctx->r12;
-    f.reg[13] = ctx->r13; f.reg[14] = ctx->r14; f.reg[15] = ctx->r15;
+    Frame f = frame_at_throw(ctx);
     uint32_t count = 0;
     do {
         Method m;
-        if (f.reg[7] > address && method_of(frame_pc(&f), &m)) {
+        if (f.reg[7] > address && method_of(graft_frame_pc(&f), &m)) {
             if (count < length)
                 buffer[count] = f.rip;
             count++;
         }
-    } while (unwind(&f));
+    } while (graft_unwind(&f));
     return count <= length ? (int32_t)count : -(int32_t)count;
 }
 

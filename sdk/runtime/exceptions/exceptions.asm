@@ -1,5 +1,5 @@
-; Exception dispatch entry points and funclet calls (exceptions.c does the
-; dispatch itself).
+; Exception dispatch entry points and funclet calls (exception_dispatch.c
+; does the dispatch itself).
 ;
 ; Exports:
 ;   RhpThrowEx        rdi = exception: captures the throw site (return
@@ -27,10 +27,12 @@ extern graft_throw, graft_stack_trace
 
 section .text
 
-; context layout (exceptions.c ThrowContext): rip, rsp, rbx, rbp, r12, r13, r14, r15
-%macro CAPTURE_AND_THROW 0
-    lea rax, [rsp + 8]          ; the thrower's rsp after the return
-    mov rsi, [rsp]              ; the return address: the throw site
+; Pushes the caller's context (exception_dispatch.c ThrowContext: rip, rsp,
+; rbx, rbp, r12, r13, r14, r15; 64 bytes) and leaves rsp pointing at it.
+; Uses rax and the register given.
+%macro PUSH_CALLER_CONTEXT 1
+    lea rax, [rsp + 8]          ; the caller's rsp after the return
+    mov %1, [rsp]               ; the return address: the call site
     push r15
     push r14
     push r13
@@ -38,7 +40,21 @@ section .text
     push rbp
     push rbx
     push rax
-    push rsi
+    push %1
+%endmacro
+
+; Loads rbx, rbp, r12-r15 from regs[0..5] at the address in the register given.
+%macro LOAD_CALLEE_SAVED 1
+    mov rbx, [%1 + 0]
+    mov rbp, [%1 + 8]
+    mov r12, [%1 + 16]
+    mov r13, [%1 + 24]
+    mov r14, [%1 + 32]
+    mov r15, [%1 + 40]
+%endmacro
+
+%macro CAPTURE_AND_THROW 0
+    PUSH_CALLER_CONTEXT rsi
     mov rsi, rsp                ; ThrowContext *
     sub rsp, 8                  ; 16-byte alignment for the call
     xor ebp, ebp
@@ -63,12 +79,7 @@ graft_call_funclet:             ; rdi = funclet, rsi = regs, rdx = arg
     push rsi                    ; regs, for the write-back
     mov rax, rdi
     mov rdi, rdx
-    mov rbx, [rsi + 0]
-    mov rbp, [rsi + 8]
-    mov r12, [rsi + 16]
-    mov r13, [rsi + 24]
-    mov r14, [rsi + 32]
-    mov r15, [rsi + 40]
+    LOAD_CALLEE_SAVED rsi
     call rax                    ; entry rsp: 7 pushes + return = 64 bytes: aligned
 graft_funclet_return:
     pop rsi
@@ -87,26 +98,12 @@ graft_funclet_return:
     ret
 
 graft_resume:                   ; rdi = regs, rsi = rsp, rdx = rip
-    mov rbx, [rdi + 0]
-    mov rbp, [rdi + 8]
-    mov r12, [rdi + 16]
-    mov r13, [rdi + 24]
-    mov r14, [rdi + 32]
-    mov r15, [rdi + 40]
+    LOAD_CALLEE_SAVED rdi
     mov rsp, rsi
     jmp rdx
 
 RhpGetCurrentThreadStackTrace:  ; rdi = buffer, esi = length, rdx = address in the caller's frame
-    lea rax, [rsp + 8]
-    mov rcx, [rsp]
-    push r15
-    push r14
-    push r13
-    push r12
-    push rbp
-    push rbx
-    push rax
-    push rcx
+    PUSH_CALLER_CONTEXT rcx
     mov rcx, rdx                ; address
     mov edx, esi                ; length
     mov rsi, rdi                ; buffer

@@ -1,5 +1,5 @@
 /* GC control and finalisation, for a runtime with no collector yet: the heap
- * only grows (heap.c), nothing is ever collected or finalised. Requests that
+ * only grows (memory/heap.c), nothing is ever collected or finalised. Requests that
  * a non-collecting heap can honestly answer are answered (GC.Collect says once
  * on COM1 that it freed nothing); the finaliser thread's calls stop the
  * kernel, since no such thread exists.

@@ -2,7 +2,7 @@
  * --directpinvoke:libSystem.Native), for one thread on bare metal.
  *
  * Exports (21):
- *   SystemNative_Malloc, SystemNative_Free    heap.c's bump heap; Free keeps the block (no reuse yet)
+ *   SystemNative_Malloc, SystemNative_Free    memory/heap.c's bump heap; Free keeps the block (no reuse yet)
  *   SystemNative_MMap, SystemNative_MUnmap, SystemNative_MProtect
  *                                             page-aligned zeroed heap blocks; protection is not enforced
  *   SystemNative_GetEnv                       no environment: NULL

@@ -3,7 +3,7 @@
  * machine with exit code GRAFT_EXIT_FAULT (0x7F: QEMU exits with 255), so a
  * crash is never a silent triple-fault reset. In managed code, a #PF below
  * 4 KiB and a #DE become NullReferenceException and DivideByZeroException
- * instead (exceptions.c). A double fault runs on its own
+ * instead (exceptions/exception_dispatch.c). A double fault runs on its own
  * stack (IST 1) so that a stack overflow still prints.
  *
  * Exports:
@@ -113,8 +113,6 @@ static void reg(const char *name, uint64_t value) {
     serial_write_hex(value);
 }
 
-/* exceptions.c: dispatches a managed exception if rip is managed code. */
-extern int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]);
 #define EXCEPTION_ID_DIVIDE_BY_ZERO 4 /* CoreLib's ExceptionIDs */
 #define EXCEPTION_ID_NULL_REFERENCE 8
 

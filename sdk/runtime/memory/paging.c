@@ -6,8 +6,7 @@
  *
  * Exports:
  *   graft_unmap_page(address)      the 4 KiB page holding address becomes not-present
- *   graft_stack_guard              the managed stack's guard page (idt.c names faults there)
- *   graft_call_on_stack            paging.asm: calls fn() on another stack
+ *   graft_stack_guard              the managed stack's guard page (interrupts/idt.c names faults there)
  */
 #include "graft_runtime.h"
 

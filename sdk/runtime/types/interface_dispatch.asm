@@ -1,7 +1,7 @@
 ; Interface dispatch: the first (and, here, every) call through an interface
 ; dispatch cell lands in RhpInitialDynamicInterfaceDispatch with the cell's
 ; address in r11 and the call's arguments in place. It saves every argument
-; register (integer and SSE), asks graft_resolve_interface_dispatch (dispatch.c)
+; register (integer and SSE), asks graft_resolve_interface_dispatch (interface_dispatch.c)
 ; for the target and tail-jumps to it with the arguments restored.
 ;
 ; A call on a null reference throws NullReferenceException from the call

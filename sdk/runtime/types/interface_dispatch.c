@@ -1,4 +1,4 @@
-/* Interface dispatch resolution (the assembly stub is dispatch.asm).
+/* Interface dispatch resolution (the assembly stub is interface_dispatch.asm).
  *
  * A dispatch cell (ILC 10.0) is {stub, cache}. Until a runtime rewrites it,
  * `cache` says which interface method is called: low bits 3 = a 32-bit
@@ -99,7 +99,7 @@ void *RhpUpdateDispatchCellCache(DispatchCell *cell, void *target, MethodTable *
 extern void *RhResolveDispatch(Object *object, MethodTable *interface_type, uint16_t slot);
 
 void *graft_resolve_interface_dispatch(Object *object, DispatchCell *cell, void *return_address) {
-    if (!object) /* dispatch.asm throws NullReferenceException before coming here */
+    if (!object) /* interface_dispatch.asm throws NullReferenceException before coming here */
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "interface dispatch on a null reference");
     MethodTable *type = object->method_table;
     void *target = RhpSearchDispatchCellCache(cell, type);

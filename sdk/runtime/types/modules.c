@@ -53,8 +53,6 @@ static int type_manager_count;
 static void *os_module;
 
 extern char __text_start[], __text_end[], __kernel_start[], __kernel_end[];
-extern void *graft_classlib_functions[];
-extern const int graft_classlib_function_count;
 
 int RhpRegisterOsModule(void *module) {
     os_module = module;

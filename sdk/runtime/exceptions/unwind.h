@@ -1,0 +1,38 @@
+/* The .eh_frame unwinder (unwind.c), as exception dispatch and stack traces
+ * use it: find the FDE of a code address, step a frame to its caller. */
+#ifndef GRAFT_UNWIND_H
+#define GRAFT_UNWIND_H
+
+#include "graft_runtime.h"
+
+/* A frame's registers in DWARF numbering: 0 rax 1 rdx 2 rcx 3 rbx 4 rsi
+ * 5 rdi 6 rbp 7 rsp 8-15 r8-r15 (16 is the return address column). */
+typedef struct Frame {
+    uint64_t rip;      /* return address (or, if fault, the faulting instruction) */
+    uint64_t fault;
+    uint64_t reg[17];
+} Frame;
+
+/* What one FDE and its CIE say about a function. */
+typedef struct Fde {
+    uint64_t start, end;
+    const uint8_t *lsda;  /* ILC's per-method data (flags, EH clauses), or NULL */
+    const uint8_t *cie_program, *cie_program_end;
+    const uint8_t *program, *program_end;
+    int64_t data_align;
+    uint64_t code_align;
+} Fde;
+
+/* The FDE covering `pc`; 0 when no unwind information covers it. */
+int graft_find_fde(uint64_t pc, Fde *out);
+
+/* One frame up (its caller's registers). Returns 0 where there is no unwind
+ * information (native code, the bottom of the stack). */
+int graft_unwind(Frame *f);
+
+/* The address to look a frame up by: a return address points after the
+ * call, which may already be the next function; a fault points at the
+ * faulting instruction itself. */
+static inline uint64_t graft_frame_pc(const Frame *f) { return f->fault ? f->rip : f->rip - 1; }
+
+#endif
