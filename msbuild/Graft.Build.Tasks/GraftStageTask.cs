@@ -88,10 +88,19 @@ namespace Graft.Build.Tasks
             }
             string? outputJson = NativeStage.Run(Log, Stage, requestJson, requestFile);
             if (outputJson == null) return false;
-            TOutput? output = StageJson.Deserialize<TOutput>(outputJson);
+            TOutput? output = null;
+            string problem = "is empty";
+            try
+            {
+                output = StageJson.Deserialize<TOutput>(outputJson);
+            }
+            catch (JsonException e)
+            {
+                problem = "does not have the shape of Requests.g.cs: " + NativeStage.Flatten(e.Message);
+            }
             if (output == null)
             {
-                Log.LogError(null, "GRAFT9001", "GRAFT9001", null, 0, 0, 0, 0, $"graft {Stage} returned an empty output; replay it with: graft request {Stage} {requestFile}");
+                Log.LogError(null, "GRAFT9001", "GRAFT9001", null, 0, 0, 0, 0, $"graft {Stage}'s output {problem}; replay it with: graft request {Stage} {requestFile}");
                 return false;
             }
             try
