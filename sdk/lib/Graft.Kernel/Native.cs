@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace Graft.Kernel;
 
 /// <summary>
-/// The native functions of Graft's kernel runtime (sdk/runtime/kernel_api.c).
+/// The native functions of Graft's kernel runtime (sdk/runtime/interop/kernel_api.c).
 /// "*" makes ILC emit a direct call to the symbol, resolved by the linker;
 /// no GC transition is needed: nothing here blocks or calls back.
 /// </summary>
