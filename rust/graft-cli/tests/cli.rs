@@ -1,6 +1,11 @@
 //! The built `graft` binary: help text, `inspect` and `patch` on the
 //! installed shared framework, and errors printed as compiler diagnostics
-//! with exit code 1.
+//! with exit code 1. Without a prerequisite (dotnet and its shared
+//! framework; nasm, ld.lld, grub-mkimage, QEMU) a test fails, naming it.
+
+// graft-ecma's framework lookup, so that the CLI tests find the same runtime.
+#[path = "../../graft-ecma/examples/support/framework.rs"]
+mod framework;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,21 +23,11 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A ReadyToRun assembly of the newest installed shared framework.
-fn framework_dll(name: &str) -> Option<PathBuf> {
-    let out = Command::new("dotnet").arg("--list-runtimes").output().ok()?;
-    let dir = text(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("Microsoft.NETCore.App "))
-        .filter_map(|rest| {
-            let (ver, base) = rest.split_once(' ')?;
-            Some(Path::new(base.trim_matches(|c| c == '[' || c == ']')).join(ver))
-        })
-        .next_back();
-    if dir.is_none() {
-        eprintln!("note: no .NET shared framework installed; skipping");
-    }
-    Some(dir?.join(name))
+/// A ReadyToRun assembly of the newest installed shared framework; fails
+/// the calling test without one.
+#[track_caller]
+fn framework_dll(name: &str) -> PathBuf {
+    framework::require_shared_framework().join(name)
 }
 
 #[test]
@@ -52,7 +47,7 @@ fn help_lists_every_stage() {
 
 #[test]
 fn inspect_prints_table_counts() {
-    let Some(dll) = framework_dll("System.Collections.dll") else { return };
+    let dll = framework_dll("System.Collections.dll");
     let out = graft(&["inspect".as_ref(), dll.as_os_str()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
@@ -67,7 +62,7 @@ fn inspect_prints_table_counts() {
 
 #[test]
 fn inspect_of_a_malformed_file_prints_graft2001() {
-    let Some(dll) = framework_dll("System.Collections.dll") else { return };
+    let dll = framework_dll("System.Collections.dll");
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.dll");
     std::fs::write(&bad, &std::fs::read(&dll).unwrap()[..3000]).unwrap();
@@ -81,7 +76,7 @@ fn inspect_of_a_malformed_file_prints_graft2001() {
 
 #[test]
 fn patch_round_trips() {
-    let Some(dll) = framework_dll("System.Collections.dll") else { return };
+    let dll = framework_dll("System.Collections.dll");
     let tmp = tempfile::tempdir().unwrap();
     let out_path = tmp.path().join("out/System.Collections.dll");
     let out = graft(&["patch".as_ref(), dll.as_os_str(), "-o".as_ref(), out_path.as_os_str(), "--json".as_ref()]);
@@ -154,12 +149,16 @@ fn compile_c_flags_reach_clang() {
     assert!(has_debug_info(&object), "--debug, yet {} has no DWARF", object.display());
 }
 
-fn tools_present(tools: &[&str]) -> bool {
-    let missing: Vec<&&str> = tools.iter().filter(|t| which(t).is_none()).collect();
+/// Fails the calling test unless every tool is on PATH; `tools` pairs each
+/// with the Debian/Ubuntu package that brings it.
+#[track_caller]
+fn require_tools(tools: &[(&str, &str)]) {
+    let missing: Vec<&(&str, &str)> = tools.iter().filter(|(t, _)| which(t).is_none()).collect();
     if !missing.is_empty() {
-        eprintln!("note: {missing:?} not on PATH; skipping");
+        let names: Vec<&str> = missing.iter().map(|(t, _)| *t).collect();
+        let packages: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+        panic!("{} not found on PATH: sudo apt-get install {} (see README quick start)", names.join(", "), packages.join(" "));
     }
-    missing.is_empty()
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
@@ -171,9 +170,7 @@ fn which(tool: &str) -> Option<PathBuf> {
 /// image --volume-id and --timeout, run --no-echo and --mark.
 #[test]
 fn new_flags_reach_each_stage() {
-    if !tools_present(&["nasm", "ld.lld", "grub-mkimage", "qemu-system-x86_64"]) {
-        return;
-    }
+    require_tools(&[("nasm", "nasm"), ("ld.lld", "lld"), ("grub-mkimage", "grub-common"), ("qemu-system-x86_64", "qemu-system-x86")]);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kernels/hello_asm/main.asm");

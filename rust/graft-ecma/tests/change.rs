@@ -69,7 +69,7 @@ fn patch_target(target: &[u8], plugs: &[u8]) -> Vec<u8> {
 
 #[test]
 fn patched_assembly_runs_on_dotnet() {
-    let Some(fx) = fixture() else { return };
+    let fx = fixture();
     let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
     let plugs = std::fs::read(&fx.plugs_dll).unwrap();
 
@@ -103,14 +103,13 @@ fn patched_assembly_runs_on_dotnet() {
             }
         }
     }
-    if let Some((ok, text)) = metadata_check(&run_dir.join("Target.dll")) {
-        assert!(ok, "MetadataChecker rejected the patched assembly:\n{text}");
-    }
+    let (ok, text) = metadata_check(&run_dir.join("Target.dll"));
+    assert!(ok, "MetadataChecker rejected the patched assembly:\n{text}");
 }
 
 #[test]
 fn importing_reuses_existing_rows() {
-    let Some(fx) = fixture() else { return };
+    let fx = fixture();
     let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
     let plugs = std::fs::read(&fx.plugs_dll).unwrap();
     let t = Assembly::read(&target).unwrap();
@@ -135,8 +134,8 @@ fn importing_reuses_existing_rows() {
 /// is ReadyToRun, so the rewrite must drop native code cleanly.
 #[test]
 fn patched_corelib_runs_a_program() {
-    let Some(fx) = fixture() else { return };
-    let Some(fw) = shared_framework_dir() else { return };
+    let fx = fixture();
+    let fw = require_shared_framework();
     let plugs = std::fs::read(&fx.plugs_dll).unwrap();
     let resolver = DirResolver::new(&fw);
     let dotnet = dotnet_root_copy("patched-corelib", &|path, bytes| {
@@ -171,7 +170,7 @@ fn patched_corelib_runs_a_program() {
 fn rewritten_pdb_matches_the_patched_assembly() {
     use graft_ecma::pdb::{MethodSource, rewrite, update_debug_directory};
     use graft_ecma::read::Metadata;
-    let Some(fx) = fixture() else { return };
+    let fx = fixture();
     let target = std::fs::read(fx.target_out.join("Target.dll")).unwrap();
     let plugs = std::fs::read(&fx.plugs_dll).unwrap();
     let target_pdb = std::fs::read(fx.target_out.join("Target.pdb")).unwrap();
@@ -247,9 +246,8 @@ fn rewritten_pdb_matches_the_patched_assembly() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("Target.dll"), &w.bytes).unwrap();
     std::fs::write(dir.join("Target.pdb"), &new_pdb.bytes).unwrap();
-    if let Some((ok, text)) = metadata_check_args(&[dir.join("Target.dll").as_os_str(), "--pdb".as_ref(), dir.join("Target.pdb").as_os_str()]) {
-        assert!(ok, "MetadataChecker rejected the assembly and PDB:\n{text}");
-    }
+    let (ok, text) = metadata_check_args(&[dir.join("Target.dll").as_os_str(), "--pdb".as_ref(), dir.join("Target.pdb").as_os_str()]);
+    assert!(ok, "MetadataChecker rejected the assembly and PDB:\n{text}");
 }
 
 /// An embedded portable PDB is inflated, rewritten and embedded again; the
@@ -258,7 +256,7 @@ fn rewritten_pdb_matches_the_patched_assembly() {
 fn embedded_pdb_is_rewritten() {
     use graft_ecma::pdb::{MethodSource, rewrite_embedded, update_debug_directory};
     use graft_ecma::read::Metadata;
-    let Some(fx) = fixture() else { return };
+    let fx = fixture();
     let emb = std::fs::read(fx.emb_out.join("Emb.dll")).unwrap();
     let plugs = std::fs::read(&fx.plugs_dll).unwrap();
     let plugs_pdb = std::fs::read(fx.plugs_dll.with_extension("pdb")).unwrap();
@@ -300,9 +298,8 @@ fn embedded_pdb_is_rewritten() {
     let (ok, out, err) = run_dll(Path::new("dotnet"), &run_dir.join("Emb.dll"));
     assert!(ok, "{err}");
     assert_eq!(out, "42\n");
-    if let Some((ok, text)) = metadata_check(&run_dir.join("Emb.dll")) {
-        assert!(ok, "MetadataChecker rejected the assembly with its embedded PDB:\n{text}");
-    }
+    let (ok, text) = metadata_check(&run_dir.join("Emb.dll"));
+    assert!(ok, "MetadataChecker rejected the assembly with its embedded PDB:\n{text}");
 }
 
 /// Adding members early in CoreLib moves tens of thousands of rows: every
@@ -310,10 +307,8 @@ fn embedded_pdb_is_rewritten() {
 /// program must still run on the result.
 #[test]
 fn members_added_to_corelib_keep_tables_consistent_and_run() {
-    let Some(fx) = fixture() else { return };
-    if shared_framework_dir().is_none() {
-        return;
-    }
+    let fx = fixture();
+    require_shared_framework();
     let describe_generic_params = |a: &Assembly| -> Vec<(String, u32, String)> {
         let md = &a.metadata;
         let e = Editor::new(a);

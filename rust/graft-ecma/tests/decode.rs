@@ -11,9 +11,10 @@ use graft_ecma::il::{Instrs, Operand, opcodes};
 use graft_ecma::raw::TableId;
 use graft_ecma::sig::{self, Signature, Type};
 
-fn corelib() -> Option<Vec<u8>> {
-    let dir = common::shared_framework_dir()?;
-    std::fs::read(dir.join("System.Private.CoreLib.dll")).ok()
+#[track_caller]
+fn corelib() -> Vec<u8> {
+    let path = common::require_shared_framework().join("System.Private.CoreLib.dll");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -47,7 +48,7 @@ fn opcode_numbering_matches_ecma_335() {
 
 #[test]
 fn every_corelib_signature_round_trips() {
-    let Some(bytes) = corelib() else { return };
+    let bytes = corelib();
     let a = Assembly::read(&bytes).unwrap();
     let md = &a.metadata;
     let mut n = 0;
@@ -75,7 +76,7 @@ fn every_corelib_signature_round_trips() {
 
 #[test]
 fn every_corelib_body_decodes() {
-    let Some(bytes) = corelib() else { return };
+    let bytes = corelib();
     let a = Assembly::read(&bytes).unwrap();
     let (mut bodies, mut instrs, mut eh) = (0, 0, 0);
     for r in 1..=a.metadata.tables.row_count(TableId::METHOD_DEF) {
@@ -116,7 +117,7 @@ impl sig::attr::EnumResolver for NoEnums {
 
 #[test]
 fn corelib_custom_attributes_with_primitive_arguments_decode() {
-    let Some(bytes) = corelib() else { return };
+    let bytes = corelib();
     let a = Assembly::read(&bytes).unwrap();
     let md = &a.metadata;
     let (mut decoded, mut strings) = (0, 0);
@@ -147,7 +148,7 @@ fn corelib_custom_attributes_with_primitive_arguments_decode() {
 
 #[test]
 fn corelib_field_rva_data_is_sized() {
-    let Some(bytes) = corelib() else { return };
+    let bytes = corelib();
     let a = Assembly::read(&bytes).unwrap();
     let n = a.metadata.tables.row_count(TableId::FIELD_RVA);
     let sized = (1..=n).filter(|&r| a.field_rva_bytes(r).unwrap().is_some_and(|b| !b.is_empty())).count();

@@ -11,10 +11,7 @@ use graft_ecma::write::{WriteOptions, write};
 
 #[test]
 fn shared_framework_round_trips() {
-    let Some(dir) = shared_framework_dir() else {
-        eprintln!("note: no Microsoft.NETCore.App runtime found; skipping");
-        return;
-    };
+    let dir = require_shared_framework();
     let files = managed_files(&dir);
     assert!(files.len() > 100, "expected the whole shared framework in {}", dir.display());
     let mut checked = 0;
@@ -51,7 +48,7 @@ fn shared_framework_round_trips() {
 /// every rewritten file.
 #[test]
 fn round_tripped_framework_runs_a_program() {
-    let Some(fx) = common::csharp::fixture() else { return };
+    let fx = common::csharp::fixture();
     let dotnet = common::csharp::dotnet_root_copy("moved-framework", &|_, bytes| {
         let a = Assembly::read(bytes).ok()?;
         let w = write(&Editor::new(&a), &WriteOptions { force_new_section: true }).unwrap();
@@ -63,17 +60,16 @@ fn round_tripped_framework_runs_a_program() {
     assert_eq!(out, "1\nhello world\n-1\nnone\nnone\nno native\n0\n1.2\n");
     let fw = dotnet.parent().unwrap().join("shared/Microsoft.NETCore.App");
     let ver = std::fs::read_dir(&fw).unwrap().next().unwrap().unwrap().path();
-    if let Some((ok, text)) = common::csharp::metadata_check(&ver) {
-        assert!(ok, "MetadataChecker rejected rewritten framework assemblies:\n{}", &text[..text.len().min(4000)]);
-    }
+    let (ok, text) = common::csharp::metadata_check(&ver);
+    assert!(ok, "MetadataChecker rejected rewritten framework assemblies:\n{}", &text[..text.len().min(4000)]);
 }
 
 /// The NativeAOT runtime pack's managed libraries (its CoreLib is IL-only,
 /// unlike the shared framework's ReadyToRun one).
 #[test]
 fn nativeaot_runtime_pack_round_trips() {
-    // Restored on demand when absent (None: no dotnet).
-    let Some(dir) = common::nativeaot::native_dir() else { return };
+    // Restored on demand when absent.
+    let dir = common::nativeaot::native_dir();
     let corelib = std::fs::read(dir.join("System.Private.CoreLib.dll")).unwrap();
     let a = Assembly::read(&corelib).unwrap();
     assert!(a.ready_to_run().is_none(), "NativeAOT CoreLib is IL-only");
@@ -94,7 +90,7 @@ fn nativeaot_runtime_pack_round_trips() {
 /// Our PE checksum agrees with the one the framework's build stored.
 #[test]
 fn pe_checksum_matches_stored_values() {
-    let Some(dir) = shared_framework_dir() else { return };
+    let dir = require_shared_framework();
     let mut checked = 0;
     for f in managed_files(&dir).iter().take(40) {
         let bytes = std::fs::read(f).unwrap();

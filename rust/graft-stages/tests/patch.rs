@@ -1,13 +1,13 @@
 //! The `patch` and `inspect` stages through the JSON door, on an assembly
 //! the real C# compiler builds at test time and on the installed shared
-//! framework (ReadyToRun), and every error path they own. Skips with a note
-//! when `dotnet` is not installed.
+//! framework (ReadyToRun), and every error path they own. Without `dotnet`
+//! or the shared framework the tests fail, saying what to install.
 
 // graft-ecma's framework lookup, so that the stage tests find the same runtime.
 #[path = "../../graft-ecma/examples/support/framework.rs"]
 mod framework;
 
-use framework::shared_framework_dir;
+use framework::{require_dotnet, require_shared_framework};
 use graft_diag::{Diagnostic, Severity};
 use graft_ecma::raw::TableId;
 use graft_ecma::Assembly;
@@ -16,19 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn dotnet_available() -> bool {
-    Command::new("dotnet").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
 /// A small C# library with a side-by-side portable PDB, built once per run
-/// (`dotnet build` is incremental on reruns).
-fn library() -> Option<&'static Path> {
-    static DLL: OnceLock<Option<PathBuf>> = OnceLock::new();
+/// (`dotnet build` is incremental on reruns); fails the calling test without
+/// dotnet.
+#[track_caller]
+fn library() -> &'static Path {
+    static DLL: OnceLock<PathBuf> = OnceLock::new();
+    require_dotnet();
     DLL.get_or_init(|| {
-        if !dotnet_available() {
-            eprintln!("note: dotnet not found; skipping the compiled-assembly cases");
-            return None;
-        }
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graft-stages-patch/Lib");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -53,9 +48,8 @@ fn library() -> Option<&'static Path> {
         assert!(out.status.success(), "dotnet build failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let dll = dir.join("bin/Release/net10.0/Lib.dll");
         assert!(dll.exists() && dll.with_extension("pdb").exists());
-        Some(dll)
+        dll
     })
-    .as_deref()
 }
 
 fn stage(name: &str, request: Value) -> graft_stages::Response {
@@ -85,7 +79,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn unchanged_patch_gives_identical_assembly_and_pdb() {
-    let Some(dll) = library() else { return };
+    let dll = library();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out/Lib.dll");
     let o = ok(stage("patch", json!({ "input": dll, "output": out })));
@@ -120,10 +114,7 @@ fn unchanged_patch_gives_identical_assembly_and_pdb() {
 
 #[test]
 fn framework_ready_to_run_assembly_patches_and_reads_back() {
-    let Some(fw) = shared_framework_dir() else {
-        eprintln!("note: no shared framework; skipping");
-        return;
-    };
+    let fw = require_shared_framework();
     let tmp = tempfile::tempdir().unwrap();
     for name in ["System.Collections.dll", "System.Private.CoreLib.dll"] {
         let input = fw.join(name);
@@ -149,7 +140,7 @@ fn framework_ready_to_run_assembly_patches_and_reads_back() {
 
 #[test]
 fn truncated_assembly_is_one_graft2001_and_leaves_no_output() {
-    let Some(fw) = shared_framework_dir() else { return };
+    let fw = require_shared_framework();
     let bytes = std::fs::read(fw.join("System.Collections.dll")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let outdir = tmp.path().join("out");
@@ -169,7 +160,7 @@ fn truncated_assembly_is_one_graft2001_and_leaves_no_output() {
 
 #[test]
 fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
-    let Some(fw) = shared_framework_dir() else { return };
+    let fw = require_shared_framework();
     let mut bytes = std::fs::read(fw.join("System.Collections.dll")).unwrap();
     // TypeDef row 2's Name points far past the end of #Strings.
     let at = {
@@ -191,16 +182,15 @@ fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
     assert!(!outdir.exists() || files_in(&outdir).is_empty(), "an output was left");
 
     // A corrupted side-by-side PDB is reported against the PDB.
-    if let Some(dll) = library() {
-        let pdb = tmp.path().join("bad.pdb");
-        let mut p = std::fs::read(dll.with_extension("pdb")).unwrap();
-        p.truncate(p.len() / 3);
-        std::fs::write(&pdb, &p).unwrap();
-        let d = single_error(stage("patch", json!({ "input": dll, "output": outdir.join("y.dll"), "pdb": pdb })), "GRAFT2001");
-        assert_eq!(d.file.as_deref(), Some(pdb.as_path()));
-        assert!(d.message.contains("offset 0x") || d.message.contains("row"), "{d}");
-        assert!(!outdir.exists() || files_in(&outdir).is_empty());
-    }
+    let dll = library();
+    let pdb = tmp.path().join("bad.pdb");
+    let mut p = std::fs::read(dll.with_extension("pdb")).unwrap();
+    p.truncate(p.len() / 3);
+    std::fs::write(&pdb, &p).unwrap();
+    let d = single_error(stage("patch", json!({ "input": dll, "output": outdir.join("y.dll"), "pdb": pdb })), "GRAFT2001");
+    assert_eq!(d.file.as_deref(), Some(pdb.as_path()));
+    assert!(d.message.contains("offset 0x") || d.message.contains("row"), "{d}");
+    assert!(!outdir.exists() || files_in(&outdir).is_empty());
 }
 
 #[test]
@@ -210,19 +200,18 @@ fn missing_input_or_pdb_is_graft0002() {
     let d = single_error(stage("patch", json!({ "input": missing, "output": tmp.path().join("o.dll") })), "GRAFT0002");
     assert!(d.message.contains("nope.dll"), "{d}");
     single_error(stage("inspect", json!({ "input": missing })), "GRAFT0002");
-    if let Some(fw) = shared_framework_dir() {
-        let d = single_error(
-            stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": tmp.path().join("o.dll"), "pdb": tmp.path().join("none.pdb") })),
-            "GRAFT0002",
-        );
-        assert!(d.message.contains("none.pdb"), "{d}");
-    }
+    let fw = require_shared_framework();
+    let d = single_error(
+        stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": tmp.path().join("o.dll"), "pdb": tmp.path().join("none.pdb") })),
+        "GRAFT0002",
+    );
+    assert!(d.message.contains("none.pdb"), "{d}");
     assert_eq!(files_in(tmp.path()), Vec::<String>::new());
 }
 
 #[test]
 fn unwritable_output_is_graft0001() {
-    let Some(fw) = shared_framework_dir() else { return };
+    let fw = require_shared_framework();
     let tmp = tempfile::tempdir().unwrap();
     // A folder cannot be created below a file, even by root.
     let file = tmp.path().join("a-file");
@@ -230,11 +219,10 @@ fn unwritable_output_is_graft0001() {
     let d = single_error(stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": file.join("out.dll") })), "GRAFT0001");
     assert!(d.message.contains("a-file/out.dll"), "{d}");
     // The same for the PDB output: the assembly is not written either.
-    if let Some(dll) = library() {
-        let out = tmp.path().join("o/Lib.dll");
-        single_error(stage("patch", json!({ "input": dll, "output": out, "output_pdb": file.join("Lib.pdb") })), "GRAFT0001");
-        assert!(!out.exists());
-    }
+    let dll = library();
+    let out = tmp.path().join("o/Lib.dll");
+    single_error(stage("patch", json!({ "input": dll, "output": out, "output_pdb": file.join("Lib.pdb") })), "GRAFT0001");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -1,5 +1,9 @@
 //! Finding the installed .NET shared framework. Shared by the examples and
-//! the tests (`tests/common` includes this file), which read real assemblies.
+//! the tests (`tests/common`, graft-stages' `tests/patch.rs` and graft-cli's
+//! `tests/cli.rs` include this file), which read real assemblies. A test
+//! never passes without its prerequisites: [`require_dotnet`] and
+//! [`require_shared_framework`] fail it, naming what is missing and how to
+//! get it.
 // Each includer uses only part of this.
 #![allow(dead_code)]
 
@@ -21,6 +25,34 @@ pub fn shared_framework_dir() -> Option<PathBuf> {
             Some(Path::new(base).join(ver))
         })
         .next_back()
+}
+
+/// Fails the calling test unless `dotnet` runs (`dotnet --version`, which
+/// needs an SDK).
+#[track_caller]
+pub fn require_dotnet() {
+    match Command::new("dotnet").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "dotnet --version failed ({}), so no .NET SDK is usable: install the .NET SDK 10 (see README quick start)\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("dotnet not found ({e}): install the .NET SDK 10 and put `dotnet` on PATH (see README quick start)"),
+    }
+}
+
+/// [`shared_framework_dir`], or fails the calling test: dotnet missing, or
+/// no Microsoft.NETCore.App runtime installed.
+#[track_caller]
+pub fn require_shared_framework() -> PathBuf {
+    require_dotnet();
+    match shared_framework_dir() {
+        Some(dir) => dir,
+        None => panic!(
+            "no .NET shared framework: `dotnet --list-runtimes` lists no Microsoft.NETCore.App; install the .NET SDK 10, which brings the runtime (see README quick start)"
+        ),
+    }
 }
 
 /// The `.dll` files in `dir`, sorted; native ones included.

@@ -93,14 +93,13 @@ fn build(proj: &Path) {
     assert!(out.status.success(), "dotnet build {} failed:\n{}\n{}", proj.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
-/// Builds the fixture projects once (dotnet build is incremental on reruns).
-pub fn fixture() -> Option<&'static Fixture> {
-    static F: OnceLock<Option<Fixture>> = OnceLock::new();
+/// Builds the fixture projects once (dotnet build is incremental on reruns);
+/// fails the calling test without dotnet.
+#[track_caller]
+pub fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    super::require_dotnet();
     F.get_or_init(|| {
-        if !super::dotnet_available() {
-            eprintln!("note: dotnet not found; skipping C# fixtures");
-            return None;
-        }
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graft-ecma-csharp");
         let props = r#"<Project><PropertyGroup><TargetFramework>net10.0</TargetFramework><Nullable>disable</Nullable>
 <Deterministic>true</Deterministic><DebugType>portable</DebugType><ImplicitUsings>disable</ImplicitUsings>
@@ -121,9 +120,8 @@ pub fn fixture() -> Option<&'static Fixture> {
         let plugs_dll = dir.join("Plugs/bin/Release/net10.0/Plugs.dll");
         assert!(target_out.join("Target.dll").exists() && plugs_dll.exists());
         let emb_out = dir.join("Emb/bin/Release/net10.0");
-        Some(Fixture { dir, target_out, plugs_dll, emb_out })
+        Fixture { dir, target_out, plugs_dll, emb_out }
     })
-    .as_ref()
 }
 
 /// Copies a directory tree (files only, no symlinks followed specially).
@@ -152,27 +150,32 @@ pub fn run_dll(dotnet: &Path, dll: &Path) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-/// The MetadataChecker (tests/ecma) run on a file or folder, if it exists:
-/// `Some((ok, output))`.
-pub fn metadata_check(path: &Path) -> Option<(bool, String)> {
+/// The MetadataChecker (tests/ecma) run on a file or folder: whether it
+/// accepted it, and its output.
+#[track_caller]
+pub fn metadata_check(path: &Path) -> (bool, String) {
     metadata_check_args(&[path.as_os_str()])
 }
 
-/// The MetadataChecker's `check` with arbitrary arguments.
-pub fn metadata_check_args(args: &[&std::ffi::OsStr]) -> Option<(bool, String)> {
+/// The MetadataChecker's `check` with arbitrary arguments; fails the calling
+/// test when the checker's project or dotnet is missing.
+#[track_caller]
+pub fn metadata_check_args(args: &[&std::ffi::OsStr]) -> (bool, String) {
     let proj = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/ecma/MetadataChecker");
-    if !proj.exists() {
-        eprintln!("note: tests/ecma/MetadataChecker absent; skipping the System.Reflection.Metadata check");
-        return None;
-    }
+    assert!(
+        proj.join("MetadataChecker.csproj").is_file(),
+        "tests/ecma/MetadataChecker not found at {}: it is part of the repository (git checkout -- tests/ecma/MetadataChecker); scripts/test builds it before cargo test",
+        proj.display()
+    );
+    super::require_dotnet();
     let out = Command::new("dotnet")
         .args(["run", "--project"])
         .arg(&proj)
         .args(["-c", "Release", "--", "check"])
         .args(args)
         .output()
-        .ok()?;
-    Some((out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
+        .expect("run dotnet run --project tests/ecma/MetadataChecker");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Gives a framework file's new bytes (path, old bytes), or None to keep it.
@@ -182,7 +185,7 @@ pub type Transform<'a> = dyn Fn(&Path, &[u8]) -> Option<Vec<u8>> + 'a;
 /// whose managed assemblies pass through `transform` (None keeps a file).
 /// Returns the copied `dotnet` executable.
 pub fn dotnet_root_copy(name: &str, transform: &Transform<'_>) -> PathBuf {
-    let fw = super::shared_framework_dir().expect("shared framework");
+    let fw = super::require_shared_framework();
     let root = fw.parent().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
     let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dest);

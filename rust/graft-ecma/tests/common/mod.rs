@@ -6,15 +6,10 @@ use graft_ecma::Assembly;
 use graft_ecma::raw::tables::all_tables;
 use graft_ecma::raw::TableId;
 use std::path::Path;
-use std::process::Command;
 
 #[path = "../../examples/support/framework.rs"]
 mod framework;
-pub use framework::{managed_files, shared_framework_dir};
-
-pub fn dotnet_available() -> bool {
-    Command::new("dotnet").arg("--version").output().is_ok_and(|o| o.status.success())
-}
+pub use framework::{managed_files, require_dotnet, require_shared_framework};
 
 /// A PE without a CLI header (native libraries shipped next to managed ones).
 pub fn is_native(bytes: &[u8]) -> bool {

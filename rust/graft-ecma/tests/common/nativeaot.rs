@@ -27,28 +27,25 @@ pub fn packages_dir() -> Option<PathBuf> {
 
 /// The pack's `runtimes/linux-x64/native` folder (System.Private.CoreLib.dll
 /// and the other private SDK assemblies), restoring the pack if needed.
-/// `None` only when `dotnet` is not installed; a failed restore panics.
-pub fn native_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+/// Fails the calling test without dotnet or when the restore fails.
+#[track_caller]
+pub fn native_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    super::require_dotnet();
     DIR.get_or_init(|| {
-        if !super::dotnet_available() {
-            eprintln!("note: dotnet not found; skipping the NativeAOT runtime pack");
-            return None;
-        }
         let packages = packages_dir().expect("neither NUGET_PACKAGES nor HOME is set");
         if let Some(dir) = find(&packages, None) {
-            return Some(dir);
+            return dir;
         }
         let _lock = DirLock::acquire(&packages);
         // Another process may have restored while this one waited.
         if let Some(dir) = find(&packages, None) {
-            return Some(dir);
+            return dir;
         }
         let (folder, version) = restore();
         let dir = find(&folder, version.as_deref()).or_else(|| find(&packages, None));
-        Some(dir.unwrap_or_else(|| panic!("dotnet restore did not bring {PACK_ID} (looked in {} and {})", folder.display(), packages.display())))
+        dir.unwrap_or_else(|| panic!("dotnet restore did not bring {PACK_ID} (looked in {} and {})", folder.display(), packages.display()))
     })
-    .as_deref()
 }
 
 fn pack_root(packages: &Path) -> PathBuf {
