@@ -185,8 +185,7 @@ struct CompileCArgs {
     #[arg(long = "flag", allow_hyphen_values = true)]
     flags: Vec<String>,
     /// Optimisation level: 0, 1, 2, 3, s or z (clang's -O).
-    // The stage keeps its default private; the test `cli_defaults_are_the_stages_defaults` holds this one to it.
-    #[arg(short = 'O', long, default_value = "2")]
+    #[arg(short = 'O', long, default_value = compile_c::DEFAULT_OPT_LEVEL)]
     opt_level: String,
     /// Where the kernel is linked: `small` (the low 2 GiB, where Graft's default script links) or
     /// `kernel` (the top 2 GiB, for higher-half kernels).
@@ -304,8 +303,7 @@ struct RunArgs {
     #[arg(long)]
     disk: bool,
     /// Seconds before QEMU is stopped.
-    // The stage keeps its defaults private; `cli_defaults_are_the_stages_defaults` holds these to them.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = graft_stages::run::DEFAULT_TIMEOUT_SECS)]
     timeout: f64,
     /// qemu-system-x86_64 path or name.
     #[arg(long, env = "GRAFT_QEMU")]
@@ -314,7 +312,7 @@ struct RunArgs {
     #[arg(long)]
     ovmf: Option<PathBuf>,
     /// Memory in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = graft_stages::run::DEFAULT_MEMORY_MIB)]
     memory: u32,
     /// Do not copy the serial output to this terminal as it arrives (--json still reports it).
     #[arg(long)]

@@ -66,8 +66,11 @@ pub enum CodeModel {
     Kernel,
 }
 
+/// The optimisation level used when the request gives none (clang's `-O2`).
+pub const DEFAULT_OPT_LEVEL: &str = "2";
+
 fn default_opt_level() -> String {
-    "2".to_string()
+    DEFAULT_OPT_LEVEL.to_string()
 }
 
 #[derive(Debug, Serialize)]

@@ -70,12 +70,18 @@ pub struct Request {
     pub mark: Option<String>,
 }
 
+/// Seconds before QEMU is stopped when the request gives no `timeout_secs`.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
+
+/// The machine's memory in MiB when the request gives no `memory_mib`.
+pub const DEFAULT_MEMORY_MIB: u32 = 256;
+
 fn default_timeout() -> f64 {
-    60.0
+    DEFAULT_TIMEOUT_SECS
 }
 
 fn default_memory() -> u32 {
-    256
+    DEFAULT_MEMORY_MIB
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
