@@ -373,7 +373,7 @@ fn qemu(name: &str, args: &[String]) -> (String, Option<i32>) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     eprintln!("{name}: {cmd:?}");
-    let mut child = cmd.spawn().expect("qemu-system-x86_64");
+    let mut child = cmd.spawn().expect("qemu-system-x86_64 (sudo apt-get install qemu-system-x86; see README quick start)");
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut text = Vec::new();

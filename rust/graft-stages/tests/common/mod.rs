@@ -49,6 +49,6 @@ file_end:
 pub fn build_flat_kernel(code: &str, elf: &Path) {
     let asm = elf.with_extension("asm");
     std::fs::write(&asm, flat_kernel_source(code)).unwrap();
-    let status = Command::new("nasm").args(["-f", "bin", "-o"]).arg(elf).arg(&asm).status().expect("nasm");
+    let status = Command::new("nasm").args(["-f", "bin", "-o"]).arg(elf).arg(&asm).status().expect("nasm (sudo apt-get install nasm; see README quick start)");
     assert!(status.success(), "nasm failed on {}", asm.display());
 }
