@@ -74,6 +74,8 @@ codes! {
     BOOT_TIMEOUT = 6003, "the kernel did not exit before the time limit";
     QEMU_FAILED = 6004, "QEMU could not start or ended abnormally";
     KERNEL_RESET = 6005, "the machine reset without writing an exit code (a triple fault?)";
+    KERNEL_SYMBOLS_UNREADABLE = 6007, "the kernel ELF named for symbolising crash reports is missing or not an ELF (the report stays as the kernel printed it)";
+    KERNEL_DEBUG_INFO_MISSING = 6008, "the kernel has no symbols or no DWARF line information (built without -g / GraftDebugInfo): crash reports name fewer functions or no source lines";
     ILCOMPILER_NOT_RESOLVED = 7001, "the NativeAOT ILCompiler package or runtime pack was not restored (PublishAot, RuntimeIdentifier)";
     ILCOMPILER_VERSION_UNSUPPORTED = 7002, "the ILCompiler version is not one Graft's kernel runtime was written for";
     ILC_FAILED = 7003, "ILC failed to compile the kernel's IL to native code";
