@@ -4,6 +4,7 @@
 //! function the MSBuild tasks reach through the C ABI; `graft request`
 //! replays a request file as is.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -76,6 +77,15 @@ lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Noth
     /// with the code the kernel wrote to port 0xf4 (124: time limit passed,
     /// 125: the machine reset without an exit code, e.g. a triple fault).
     Run(RunArgs),
+    /// Symbolise a crash report: the addresses a Graft kernel printed on its serial port, with
+    /// method names and source lines from the kernel's symbols and DWARF.
+    #[command(long_about = "Symbolise a crash report offline, as `graft run` does live: every code address the \
+kernel printed in the agreed form (`  at [0x1054f3]` in a fault report, `   at Program.Depth(Int32) + 0x13 [0x1054f2]` \
+in a managed stack trace) gets its function (the C# method for ILC's code) and `in File.cs:line N`; everything \
+else passes unchanged.\n\n  graft symbolize Kernel.elf < serial.log\n\n\
+Errors: GRAFT6007 the kernel is missing or not an ELF (exit code 1). Warnings: GRAFT6008 no symbols or no \
+DWARF line table (build with GraftDebugInfo=true).")]
+    Symbolize(SymbolizeArgs),
     /// Run any stage from a JSON request file (what the MSBuild tasks send).
     Request {
         // Listed from the stage table, so a new stage shows up here by itself.
@@ -342,6 +352,49 @@ impl RunArgs {
     }
 }
 
+#[derive(Args)]
+struct SymbolizeArgs {
+    /// The linked kernel (Kernel.elf) that printed the report.
+    kernel: PathBuf,
+    /// The serial output to read (default: standard input).
+    input: Option<PathBuf>,
+}
+
+impl SymbolizeArgs {
+    /// Symbolises the input onto stdout, line by line as it arrives.
+    fn run(&self) -> ExitCode {
+        let symbolizer = match graft_stages::symbolize::Symbolizer::open(&self.kernel) {
+            Ok((symbolizer, warnings)) => {
+                warnings.iter().for_each(|w| eprintln!("{w}"));
+                symbolizer
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let input: Box<dyn std::io::BufRead> = match &self.input {
+            None => Box::new(std::io::stdin().lock()),
+            Some(path) => match std::fs::File::open(path) {
+                Ok(f) => Box::new(std::io::BufReader::new(f)),
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            },
+        };
+        let (mut input, mut out, mut line) = (input, std::io::stdout().lock(), Vec::new());
+        while matches!(input.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            let text = String::from_utf8_lossy(&line).into_owned();
+            line.clear();
+            if std::io::Write::write_all(&mut out, symbolizer.symbolize_line(&text).as_bytes()).is_err() {
+                break;
+            }
+        }
+        ExitCode::SUCCESS
+    }
+}
+
 /// Parses a value by its serde name, so the flag accepts exactly what a
 /// request file does (serde's error lists the names).
 fn serde_name<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
@@ -366,6 +419,7 @@ fn main() -> ExitCode {
         Command::Link(a) => exit(cli.stage::<graft_stages::Link>(&a.request())),
         Command::Image(a) => exit(cli.stage::<graft_stages::Image>(&a.request())),
         Command::Run(a) => cli.stage::<graft_stages::Run>(&a.request()).map_or(ExitCode::FAILURE, |o| run_exit_code(&o)),
+        Command::Symbolize(a) => a.run(),
         Command::Request { stage, file } => match read_request(file) {
             Ok(text) => {
                 let started = Instant::now();
@@ -451,7 +505,7 @@ mod tests {
             Command::Link(a) => format!("{:?}", a.request()),
             Command::Image(a) => format!("{:?}", a.request()),
             Command::Run(a) => format!("{:?}", a.request()),
-            Command::Request { .. } => unreachable!(),
+            Command::Request { .. } | Command::Symbolize(_) => unreachable!(),
         }
     }
 

@@ -13,6 +13,9 @@
 //! | `link`       | [`link`]      | 4xxx   |
 //! | `image`      | [`image`]     | 5xxx   |
 //! | `run`        | [`run`]       | 6xxx   |
+//!
+//! Not a stage: [`symbolize`] (crash reports with names and source lines,
+//! for `graft run` and `graft symbolize`).
 
 pub mod assemble;
 pub mod compile_c;
@@ -21,6 +24,7 @@ pub mod link;
 mod objects;
 pub mod patch;
 pub mod run;
+pub mod symbolize;
 mod tool;
 
 use graft_diag::{Code, Diagnostic, LogFn, Session, StageResult};
