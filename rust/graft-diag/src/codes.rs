@@ -62,6 +62,7 @@ codes! {
     ENTRY_SYMBOL_MISSING = 4006, "the entry symbol is not defined in the linked kernel";
     NOT_AN_ELF = 4007, "an input or output is not a readable x86-64 ELF file";
     LINKER_SCRIPT_NOT_FOUND = 4008, "the linker script named in the request does not exist";
+    PVH_NOTE_INVALID = 4009, "the PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) is malformed or not where a PVH loader looks";
 
     GRUB_TOOL_NOT_FOUND = 5001, "grub-mkimage is not installed";
     GRUB_PLATFORM_MISSING = 5002, "GRUB's modules for a boot platform (i386-pc or x86_64-efi) are not installed";
@@ -74,6 +75,7 @@ codes! {
     BOOT_TIMEOUT = 6003, "the kernel did not exit before the time limit";
     QEMU_FAILED = 6004, "QEMU could not start or ended abnormally";
     KERNEL_RESET = 6005, "the machine reset without writing an exit code (a triple fault?)";
+    DIRECT_BOOT_UNSUPPORTED = 6006, "a kernel ELF cannot boot directly this way (no PVH entry note, or UEFI or disk asked for)";
     KERNEL_SYMBOLS_UNREADABLE = 6007, "the kernel ELF named for symbolising crash reports is missing or not an ELF (the report stays as the kernel printed it)";
     KERNEL_DEBUG_INFO_MISSING = 6008, "the kernel has no symbols or no DWARF line information (built without -g / GraftDebugInfo): crash reports name fewer functions or no source lines";
     ILCOMPILER_NOT_RESOLVED = 7001, "the NativeAOT ILCompiler package or runtime pack was not restored (PublishAot, RuntimeIdentifier)";
