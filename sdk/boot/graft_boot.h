@@ -2,12 +2,15 @@
  * layer under C# kernels): port I/O, the COM1 serial console, the QEMU
  * isa-debug-exit port, and the Multiboot2 boot information.
  *
- * multiboot2_entry.asm enters long mode and calls
+ * multiboot2_entry.asm is entered by a Multiboot2 loader (GRUB, at _start)
+ * or a PVH loader (QEMU -kernel, at pvh_start), enters long mode and calls
  *
  *     uint32_t graft_kernel_main(uint32_t magic, uint64_t info);
  *
- * which the kernel defines. Its return value goes to port 0xf4 (QEMU exits
- * with status (value << 1) | 1), then the CPU halts.
+ * which the kernel defines, with the Multiboot2 magic and information either
+ * way: after a PVH entry, serial.c builds the information from the PVH start
+ * info first. Its return value goes to port 0xf4 (QEMU exits with status
+ * (value << 1) | 1), then the CPU halts.
  */
 #ifndef GRAFT_BOOT_H
 #define GRAFT_BOOT_H
@@ -16,6 +19,9 @@
 #include <stddef.h>
 
 #define GRAFT_MULTIBOOT2_BOOT_MAGIC 0x36D76289u
+/* hvm_start_info.magic; graft_kernel_main gets it as `magic` only when a PVH
+ * start info could not be translated (serial.c says why on COM1). */
+#define GRAFT_PVH_START_MAGIC 0x336EC578u
 #define GRAFT_COM1 0x3F8
 #define GRAFT_DEBUG_EXIT_PORT 0xF4
 
@@ -59,7 +65,12 @@ const void *graft_mb2_find_tag(uint64_t info, uint32_t type);
 /* The kernel command line the boot loader passed (tag type 1), "" if none. */
 const char *graft_mb2_cmdline(uint64_t info);
 
-/* The boot loader's name (tag type 2), "" if none. */
+/* The boot loader's name (tag type 2), "" if none; "PVH" after a PVH entry. */
 const char *graft_mb2_boot_loader_name(uint64_t info);
+
+/* Multiboot2 boot information built from a PVH hvm_start_info (command line,
+ * memory map, modules), or 0 when `start_info` is not one. Called by the boot
+ * entry; the result lives in .bss. */
+uint64_t graft_pvh_boot_info(uint64_t start_info);
 
 #endif

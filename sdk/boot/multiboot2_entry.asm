@@ -1,26 +1,40 @@
-; Graft's Multiboot2 boot entry (NASM, assembled with -felf64).
+; Graft's boot entry (NASM, assembled with -felf64): Multiboot2 and PVH.
 ;
-; GRUB loads the kernel ELF by Multiboot2 and jumps to _start in 32-bit
-; protected mode, paging off, EAX = 0x36D76289 (the Multiboot2 magic), EBX =
-; physical address of the boot information. This entry:
-;   1. keeps EAX and EBX, clears .bss (__bss_start..__bss_end from the linker
-;      script), checks that the CPU has long mode;
-;   2. identity-maps the first 4 GiB with 2 MiB pages (QEMU's qemu64 CPU has
-;      no 1 GiB pages), enables PAE, EFER.LME and paging, loads a 64-bit GDT
-;      and its data segments, and far-jumps to 64-bit code;
-;   3. loads a 16-byte aligned 64 KiB stack, enables SSE
+; Two ways in, both in 32-bit protected mode with paging off:
+;   _start      GRUB (or another Multiboot2 loader) with EAX = 0x36D76289
+;               (the Multiboot2 magic) and EBX = physical address of the
+;               Multiboot2 boot information;
+;   pvh_start   a PVH loader (QEMU -kernel, through the XEN_ELFNOTE_PHYS32_ENTRY
+;               note below; Xen, cloud-hypervisor) with EBX = physical address
+;               of the hvm_start_info. No stack is given, and none is used
+;               before long mode.
+; Both then:
+;   1. keep the magic (the PVH start info's magic for pvh_start) and EBX,
+;      clear .bss (__bss_start..__bss_end from the linker script), check that
+;      the CPU has long mode;
+;   2. identity-map the first 4 GiB with 2 MiB pages (QEMU's qemu64 CPU has
+;      no 1 GiB pages), enable PAE, EFER.LME and paging, load a 64-bit GDT
+;      and its data segments, and far-jump to 64-bit code;
+;   3. load a 16-byte aligned 64 KiB stack, enable SSE
 ;      (CR0.EM=0, CR0.MP=1, CR4.OSFXSR|OSXMMEXCPT: compiled code may use it);
-;   4. calls  uint32_t graft_kernel_main(uint32_t magic, uint64_t info)  (SysV);
-;   5. writes the returned value as a 32-bit OUT to port 0xf4: QEMU's
+;   4. after a PVH entry only: translate the start info into Multiboot2 boot
+;      information (graft_pvh_boot_info, serial.c), so that what runs above sees
+;      one form however it was started;
+;   5. call  uint32_t graft_kernel_main(uint32_t magic, uint64_t info)  (SysV)
+;      with the Multiboot2 magic and information;
+;   6. write the returned value as a 32-bit OUT to port 0xf4: QEMU's
 ;      isa-debug-exit device then exits with status (value << 1) | 1; on real
 ;      hardware nothing listens there, and the CPU halts for good.
 ;
 ; Needs: the kernel linked at a physical address below 4 GiB with .bss
-; bounded by __bss_start/__bss_end (sdk/linker/graft-kernel.ld does both).
+; bounded by __bss_start/__bss_end, and the .note.Xen section in a PT_NOTE
+; segment (sdk/linker/graft-kernel.ld does all three).
 
 MB2_MAGIC        equ 0xE85250D6
 MB2_ARCH_I386    equ 0
 MB2_BOOT_MAGIC   equ 0x36D76289
+PVH_START_MAGIC  equ 0x336EC578     ; hvm_start_info.magic ("xEn3", 0x80 set in "E")
+XEN_ELFNOTE_PHYS32_ENTRY equ 18
 
 PAGE_PRESENT     equ 1 << 0
 PAGE_WRITABLE    equ 1 << 1
@@ -41,9 +55,11 @@ DEBUG_EXIT_PORT  equ 0xF4
 STACK_SIZE       equ 64 * 1024
 
 global _start
+global pvh_start
 global graft_boot_magic
 global graft_boot_info
 extern graft_kernel_main
+extern graft_pvh_boot_info
 extern __bss_start
 extern __bss_end
 
@@ -63,6 +79,25 @@ mb2_header:
 mb2_header_end:
 
 ; ---------------------------------------------------------------------------
+; The PVH entry note: a PVH loader (QEMU's -kernel for an ELF kernel) starts
+; the kernel at the 32-bit physical address it holds. The value is written as
+; 8 bytes, the upper four zero: older QEMUs read 8 bytes from an ELF64 note,
+; newer ones and Xen read 4. Aligned to 4 so that the name pads to 4 bytes
+; however the loader aligns it (QEMU aligns the name to the PT_NOTE
+; segment's alignment). yasm has no `note` section type: there the section is
+; PROGBITS, and the linker script's PT_NOTE segment still shows it to loaders.
+%ifdef __YASM_MAJOR__
+section .note.Xen progbits alloc noexec nowrite align=4
+%else
+section .note.Xen note alloc noexec nowrite align=4
+%endif
+    dd 4                        ; namesz: "Xen" and its NUL
+    dd 8                        ; descsz
+    dd XEN_ELFNOTE_PHYS32_ENTRY ; type
+    db "Xen", 0
+    dq pvh_start
+
+; ---------------------------------------------------------------------------
 section .text.boot progbits alloc exec nowrite align=16
 bits 32
 
@@ -71,6 +106,15 @@ _start:
     cld
     mov esi, eax                ; Multiboot2 magic
     mov ebp, ebx                ; boot information (physical address)
+    jmp start32
+
+pvh_start:
+    cli
+    cld
+    mov esi, PVH_START_MAGIC    ; says "translate EBP's start info" in long mode
+    mov ebp, ebx                ; hvm_start_info (physical address)
+
+start32:
 
     ; Clear .bss: page tables and stack live there, and C expects zeros.
     mov edi, __bss_start
@@ -183,6 +227,22 @@ long_mode:
 
     mov edi, [rel graft_boot_magic]     ; zero-extends
     mov esi, [rel graft_boot_info]
+    cmp edi, PVH_START_MAGIC
+    jne .call_main
+    ; PVH: build Multiboot2 boot information from the start info. On a bad
+    ; start info (it says why on COM1) it returns 0 and the kernel gets the
+    ; PVH magic, which it refuses as not Multiboot2.
+    mov edi, esi
+    call graft_pvh_boot_info
+    mov edi, PVH_START_MAGIC
+    mov esi, [rel graft_boot_info]
+    test rax, rax
+    jz .call_main
+    mov edi, MB2_BOOT_MAGIC
+    mov rsi, rax
+    mov [rel graft_boot_magic], edi
+    mov [rel graft_boot_info], esi      ; in .bss: below 4 GiB
+.call_main:
     call graft_kernel_main
 
     mov dx, DEBUG_EXIT_PORT

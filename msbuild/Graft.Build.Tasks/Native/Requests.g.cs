@@ -505,6 +505,16 @@ namespace Graft.Build.Tasks.Native
         public bool? EchoSerial { get; set; }
 
         /// <summary>
+        /// The linked kernel ELF whose symbols and DWARF name the code addresses
+        /// of a crash report (graft-stages' symbolize.rs): echoed lines get the method and
+        /// <c>in File.cs:line N</c>, and the result gets <c>symbolized_serial</c>. Default:
+        /// <c>image</c> when it is a kernel ELF, else <c>Kernel.elf</c> beside <c>image</c> when
+        /// it exists. <c>serial</c> always stays as the kernel wrote it.
+        /// </summary>
+        [JsonPropertyName("kernel")]
+        public string? Kernel { get; set; }
+
+        /// <summary>
         /// More QEMU arguments, appended last.
         /// </summary>
         [JsonPropertyName("extra_args")]
@@ -544,6 +554,13 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("serial")]
         public required string Serial { get; set; }
+
+        /// <summary>
+        /// <c>serial</c> with the crash reports' addresses symbolised, as echoed;
+        /// absent when no kernel ELF was known (request field <c>kernel</c>).
+        /// </summary>
+        [JsonPropertyName("symbolized_serial")]
+        public string? SymbolizedSerial { get; set; }
 
         /// <summary>
         /// Milliseconds from QEMU's start to the first serial byte.

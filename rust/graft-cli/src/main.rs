@@ -327,6 +327,10 @@ struct RunArgs {
     /// Do not copy the serial output to this terminal as it arrives (--json still reports it).
     #[arg(long)]
     no_echo: bool,
+    /// The kernel ELF whose symbols and DWARF name the addresses of a crash report in the echoed
+    /// output (default: FILE when it is a kernel ELF, else Kernel.elf beside the image).
+    #[arg(long)]
+    kernel: Option<PathBuf>,
     /// Text to time: with --json, `mark_ms` says when it first appeared on the serial port.
     #[arg(long)]
     mark: Option<String>,
@@ -346,6 +350,7 @@ impl RunArgs {
             ovmf: self.ovmf.clone(),
             memory_mib: self.memory,
             echo_serial: !self.no_echo,
+            kernel: self.kernel.clone(),
             extra_args: self.qemu_args.clone(),
             mark: self.mark.clone(),
         }

@@ -61,6 +61,13 @@ pub struct Request {
     /// (`graft run` shows it live; hosts that capture leave it off).
     #[serde(default)]
     pub echo_serial: bool,
+    /// The linked kernel ELF whose symbols and DWARF name the code addresses
+    /// of a crash report (graft-stages' symbolize.rs): echoed lines get the method and
+    /// `in File.cs:line N`, and the result gets `symbolized_serial`. Default:
+    /// `image` when it is a kernel ELF, else `Kernel.elf` beside `image` when
+    /// it exists. `serial` always stays as the kernel wrote it.
+    #[serde(default)]
+    pub kernel: Option<PathBuf>,
     /// More QEMU arguments, appended last.
     #[serde(default)]
     pub extra_args: Vec<String>,
@@ -94,6 +101,10 @@ pub struct Output {
     pub qemu_status: Option<i32>,
     /// Everything the kernel wrote to COM1 (lossy UTF-8).
     pub serial: String,
+    /// `serial` with the crash reports' addresses symbolised, as echoed;
+    /// absent when no kernel ELF was known (request field `kernel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbolized_serial: Option<String>,
     /// Milliseconds from QEMU's start to the first serial byte.
     pub first_serial_ms: Option<u64>,
     /// Milliseconds from QEMU's start to the request's `mark` text.
@@ -205,6 +216,9 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         .map_err(|e| session.error(Code::QEMU_FAILED, format!("cannot start {}: {e}", qemu.display())))?;
 
     let echo = request.echo_serial;
+    let (mut symbols, symbol_warnings) = crash_symbols(request);
+    // Echoed lines are symbolised by the reader as they arrive; it hands the symboliser back.
+    let mut symbolizing = if echo { symbols.take().map(crate::symbolize::EchoFilter::new) } else { None };
     let mark = request.mark.clone().filter(|m| !m.is_empty()).map(String::into_bytes);
     let mut stdout = child.stdout.take().expect("piped");
     let serial_reader = std::thread::spawn(move || {
@@ -218,8 +232,9 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
             }
             first.get_or_insert_with(|| started.elapsed());
             if echo {
+                let shown = symbolizing.as_mut().map(|f| f.push(&chunk[..n]));
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(&chunk[..n]).and_then(|_| out.flush());
+                let _ = out.write_all(shown.as_deref().unwrap_or(&chunk[..n])).and_then(|_| out.flush());
             }
             serial.extend_from_slice(&chunk[..n]);
             if let (None, Some(mark)) = (marked, &mark) {
@@ -230,7 +245,11 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
                 }
             }
         }
-        (serial, first, marked)
+        if let Some(rest) = symbolizing.as_mut().map(|f| f.finish()) {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&rest).and_then(|_| out.flush());
+        }
+        (serial, first, marked, symbolizing.map(|f| f.into_symbolizer()))
     });
     let mut stderr = child.stderr.take().expect("piped");
     let stderr_reader = std::thread::spawn(move || {
@@ -250,9 +269,14 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         Err(e) => return Err(session.error(Code::QEMU_FAILED, format!("lost track of QEMU: {e}"))),
     };
     let duration = started.elapsed();
-    let (serial, first, marked) = serial_reader.join().unwrap_or_default();
+    let (serial, first, marked, echoed_symbols) = serial_reader.join().unwrap_or_default();
     let qemu_stderr = stderr_reader.join().unwrap_or_default();
     let serial = String::from_utf8_lossy(&serial).into_owned();
+    let symbolized_serial = symbols.or(echoed_symbols).map(|s| s.symbolize_text(&serial));
+    // Missing symbols matter only when there was a report to symbolise.
+    if crate::symbolize::has_addresses(&serial) {
+        symbol_warnings.into_iter().for_each(|w| session.report(w));
+    }
     let qemu_status = status.and_then(|s| s.code());
 
     let (outcome, kernel_exit_code) = match (status, qemu_status) {
@@ -272,6 +296,7 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         kernel_exit_code,
         qemu_status,
         serial,
+        symbolized_serial,
         first_serial_ms: first.map(|d| d.as_millis() as u64),
         mark_ms: marked.map(|d| d.as_millis() as u64),
         duration_ms: duration.as_millis() as u64,
@@ -291,4 +316,28 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         )),
     }
     Ok(output)
+}
+
+/// The symboliser for the run's crash reports (request field `kernel`, or
+/// its default), and what loading it had to say: warnings only, a run never
+/// fails for want of symbols.
+fn crash_symbols(request: &Request) -> (Option<crate::symbolize::Symbolizer>, Vec<Diagnostic>) {
+    let kernel = match &request.kernel {
+        Some(kernel) => kernel.clone(),
+        None if is_elf_file(&request.image) => request.image.clone(),
+        None => match request.image.with_file_name("Kernel.elf") {
+            beside if beside.is_file() => beside,
+            _ => return (None, Vec::new()),
+        },
+    };
+    match crate::symbolize::Symbolizer::open(&kernel) {
+        Ok((symbolizer, warnings)) => (Some(symbolizer), warnings),
+        Err(error) => (None, vec![Diagnostic { severity: graft_diag::Severity::Warning, ..error }]),
+    }
+}
+
+/// Whether `path` starts with the ELF magic.
+fn is_elf_file(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
 }

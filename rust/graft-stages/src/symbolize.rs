@@ -62,6 +62,13 @@ use regex::Regex;
 /// One code address in the agreed form: `[0x1054f3]`, lowercase hex.
 pub const ADDRESS_PATTERN: &str = r"\[0x([0-9a-f]{1,16})\]";
 
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(ADDRESS_PATTERN).expect("valid pattern"));
+
+/// Whether `text` holds an address in the agreed form (a crash report to symbolise).
+pub fn has_addresses(text: &str) -> bool {
+    ADDRESS.is_match(text)
+}
+
 /// An address with CoreLib's ` + 0x<offset>` before it, when there is one.
 static FRAME_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"(?P<offset> \+ 0x[0-9a-f]+ )?{ADDRESS_PATTERN}")).expect("valid pattern"));
@@ -211,7 +218,7 @@ fn names_a_method(before: &str) -> bool {
 /// is held until its end; any other text passes at once, so prompts and
 /// partial lines still show live.
 pub struct EchoFilter {
-    symbolizer: Arc<Symbolizer>,
+    symbolizer: Symbolizer,
     /// The current line's bytes not yet passed on.
     pending: Vec<u8>,
     /// Whether part of the current line was already passed on raw.
@@ -222,8 +229,13 @@ pub struct EchoFilter {
 const HOLD_LIMIT: usize = 4096;
 
 impl EchoFilter {
-    pub fn new(symbolizer: Arc<Symbolizer>) -> Self {
+    pub fn new(symbolizer: Symbolizer) -> Self {
         EchoFilter { symbolizer, pending: Vec::new(), streaming: false }
+    }
+
+    /// The symboliser back, for the rest of the output.
+    pub fn into_symbolizer(self) -> Symbolizer {
+        self.symbolizer
     }
 
     /// Takes the next bytes; returns what to show now.

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use graft_stages::symbolize::{EchoFilter, Symbolizer};
 
@@ -106,13 +105,12 @@ fn echo_filter_symbolises_lines_split_across_reads_and_passes_other_text_at_once
     let dir = tempfile::tempdir().unwrap();
     let elf = build(dir.path(), true);
     let (symbolizer, _) = Symbolizer::open(&elf).unwrap();
-    let symbolizer = Arc::new(symbolizer);
     let probe = address_of(&elf, "probe_here");
     let serial = format!("boot\n> \ngraft: CPU exception\n  at [{probe:#x}]\n   at Program.Main() + 0x1 [{probe:#x}]\nprompt> ");
     let expected = symbolizer.symbolize_text(&serial);
     assert!(expected.contains("  at leaf in ") && expected.ends_with("prompt> "), "{expected}");
     // Every split point, byte by byte.
-    let mut filter = EchoFilter::new(symbolizer.clone());
+    let mut filter = EchoFilter::new(symbolizer);
     let mut shown = Vec::new();
     for b in serial.as_bytes() {
         shown.extend(filter.push(std::slice::from_ref(b)));

@@ -2,8 +2,12 @@
 //! `object` crate: an x86-64 ELF (GRAFT4007), a valid Multiboot2 header
 //! 8-byte aligned within the first 32 KiB of the file (GRAFT4004 when a boot
 //! loader would find none, GRAFT4005 when it is invalid or misaligned), a
-//! defined entry symbol that is the ELF's entry point (GRAFT4006), and no
-//! undefined symbols (GRAFT4003, for those extra_args let ld.lld pass).
+//! defined entry symbol that is the ELF's entry point (GRAFT4006), no
+//! undefined symbols (GRAFT4003, for those extra_args let ld.lld pass), and,
+//! when the kernel has one, a PVH entry note a PVH loader (QEMU `-kernel`)
+//! can use (GRAFT4009): a `Xen` note of type XEN_ELFNOTE_PHYS32_ENTRY in a
+//! PT_NOTE segment, laid out so that every QEMU reads it alike, naming a
+//! 32-bit address inside an executable loaded segment.
 
 use super::messages::report_undefined;
 use graft_diag::{Code, Diagnostic, Session, StageResult};
@@ -95,7 +99,87 @@ pub(super) fn kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mu
         ok = false;
     }
 
+    match pvh_entry(&file, data) {
+        Ok(Some(pvh)) => session.debug(&format!("link: PVH entry note: 32-bit entry at {pvh:#x}")),
+        Ok(None) => session.debug("link: no PVH entry note: the kernel boots through Multiboot2 only"),
+        Err(message) => {
+            session.report(Diagnostic::error(Code::PVH_NOTE_INVALID, message));
+            ok = false;
+        }
+    }
+
     if ok { Ok(Checked { entry_address, header_offset }) } else { Err(graft_diag::Failed) }
+}
+
+/// XEN_ELFNOTE_PHYS32_ENTRY: a `Xen` note whose descriptor is the 32-bit
+/// physical address a PVH loader starts the kernel at.
+const XEN_ELFNOTE_PHYS32_ENTRY: u32 = 18;
+
+/// The PVH entry the kernel's note names (None: no note), checked as QEMU's
+/// loader reads it: from the notes in PT_NOTE segments. Older QEMUs read an
+/// ELF64 note's descriptor as 8 bytes and align the name to the segment's
+/// p_align rather than 4; the note must read the same either way.
+fn pvh_entry(file: &object::File<'_>, data: &[u8]) -> Result<Option<u64>, String> {
+    let file = match file {
+        object::File::Elf64(elf) => elf,
+        _ => return Ok(None),
+    };
+    use object::read::elf::{FileHeader, ProgramHeader};
+    use object::ObjectSection;
+    let endian = file.endian();
+    let segments = file.elf_header().program_headers(endian, data).map_err(|e| format!("the kernel's program headers are unreadable: {e}"))?;
+    let u32_at = |b: &[u8], o: usize| b.get(o..o + 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
+
+    let mut found = None;
+    for segment in segments.iter().filter(|s| s.p_type(endian) == object::elf::PT_NOTE) {
+        let align = (segment.p_align(endian) as usize).max(4);
+        let notes = segment.data(endian, data).map_err(|()| "a PT_NOTE segment lies outside the kernel file".to_string())?;
+        let mut at = 0;
+        while at + 12 <= notes.len() {
+            let (namesz, descsz, kind) = (u32_at(notes, at).unwrap() as usize, u32_at(notes, at + 4).unwrap() as usize, u32_at(notes, at + 8).unwrap());
+            let Some(name) = notes.get(at + 12..at + 12 + namesz) else { break };
+            let desc = (at + 12 + namesz).next_multiple_of(align);
+            if name == b"Xen\0" && kind == XEN_ELFNOTE_PHYS32_ENTRY && found.is_none() {
+                found = Some((segment, desc, descsz, at, namesz, notes));
+            }
+            at = (desc + descsz).next_multiple_of(align);
+        }
+    }
+    let Some((segment, desc, descsz, note_at, namesz, notes)) = found else {
+        let section = file.sections().find(|s| s.name() == Ok(".note.Xen"));
+        return match section {
+            Some(_) => Err("the kernel has a .note.Xen section but no PT_NOTE segment holds a PVH entry note, so a PVH loader (QEMU -kernel) will not find it; add `note PT_NOTE;` to the linker script's PHDRS and place .note.Xen in it too (`:text :note`, as sdk/linker/graft-kernel.ld does)".to_string()),
+            None => Ok(None),
+        };
+    };
+    let align = segment.p_align(endian) as usize;
+    if align > 4 && note_at + 12 + namesz.next_multiple_of(align) != desc {
+        return Err(format!(
+            "the PT_NOTE segment holding the PVH entry note is aligned to {align} bytes, so QEMU would read the entry from the wrong place; align the .note.Xen section to 4"
+        ));
+    }
+    let entry = match (descsz, notes.get(desc..desc + descsz)) {
+        (4, Some(d)) => u64::from(u32_at(d, 0).unwrap()),
+        (8, Some(d)) => u64::from_le_bytes(d.try_into().expect("8 bytes")),
+        (4 | 8, None) => return Err("the PVH entry note is cut off by the end of its PT_NOTE segment".to_string()),
+        (n, _) => return Err(format!("the PVH entry note's descriptor is {n} bytes, not 4 or 8 (the entry's 32-bit physical address)")),
+    };
+    if entry == 0 || entry > u64::from(u32::MAX) {
+        return Err(format!(
+            "the PVH entry note names {entry:#x}, not a 32-bit physical address; a PVH loader starts the kernel there in 32-bit protected mode (as an 8-byte value its upper half must be 0)"
+        ));
+    }
+    let loaded = segments.iter().any(|s| {
+        s.p_type(endian) == object::elf::PT_LOAD
+            && s.p_flags(endian).0 & object::elf::PF_X.0 != 0
+            && (s.p_paddr(endian)..s.p_paddr(endian) + s.p_filesz(endian)).contains(&entry)
+    });
+    if !loaded {
+        return Err(format!(
+            "the PVH entry note names {entry:#x}, which is not inside an executable loaded segment; point it at the 32-bit PVH entry code (sdk/boot's pvh_start)"
+        ));
+    }
+    Ok(Some(entry))
 }
 
 struct HeaderProblem {
@@ -182,4 +266,80 @@ fn validate_header(data: &[u8], offset: usize) -> Result<(), String> {
         tag += size.div_ceil(8) * 8;
     }
     Err("has no end tag (type 0, size 8) within header_length".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pvh_entry;
+
+    /// A minimal ELF64: the header, a PT_LOAD (R X) of 0x1000 bytes at file
+    /// offset 0 and physical 0x100000, and a PT_NOTE over `notes` (placed at
+    /// file offset 0x100) with the given alignment.
+    fn elf(notes: &[u8], note_align: u64) -> Vec<u8> {
+        let mut data = vec![0u8; 0x1000];
+        let put = |d: &mut Vec<u8>, at: usize, bytes: &[u8]| d[at..at + bytes.len()].copy_from_slice(bytes);
+        put(&mut data, 0, b"\x7fELF\x02\x01\x01");
+        put(&mut data, 16, &2u16.to_le_bytes()); // ET_EXEC
+        put(&mut data, 18, &62u16.to_le_bytes()); // EM_X86_64
+        put(&mut data, 20, &1u32.to_le_bytes());
+        put(&mut data, 24, &0x100010u64.to_le_bytes()); // e_entry
+        put(&mut data, 32, &64u64.to_le_bytes()); // e_phoff
+        put(&mut data, 52, &64u16.to_le_bytes()); // e_ehsize
+        put(&mut data, 54, &56u16.to_le_bytes()); // e_phentsize
+        put(&mut data, 56, &2u16.to_le_bytes()); // e_phnum
+        put(&mut data, 58, &64u16.to_le_bytes()); // e_shentsize
+        let phdr = |kind: u32, flags: u32, offset: u64, addr: u64, size: u64, align: u64| {
+            [kind.to_le_bytes().as_slice(), &flags.to_le_bytes(), &offset.to_le_bytes(), &addr.to_le_bytes(), &addr.to_le_bytes(), &size.to_le_bytes(), &size.to_le_bytes(), &align.to_le_bytes()].concat()
+        };
+        put(&mut data, 64, &phdr(1, 5, 0, 0x100000, 0x1000, 0x1000));
+        put(&mut data, 120, &phdr(4, 4, 0x100, 0x100100, notes.len() as u64, note_align));
+        put(&mut data, 0x100, notes);
+        data
+    }
+
+    /// One note: name, type and descriptor, padded to `align`.
+    fn note(name: &[u8], kind: u32, desc: &[u8], align: usize) -> Vec<u8> {
+        let mut n = [(name.len() as u32).to_le_bytes(), (desc.len() as u32).to_le_bytes(), kind.to_le_bytes()].concat();
+        n.extend_from_slice(name);
+        n.resize(n.len().next_multiple_of(align), 0);
+        n.extend_from_slice(desc);
+        n.resize(n.len().next_multiple_of(align), 0);
+        n
+    }
+
+    fn check(data: &[u8]) -> Result<Option<u64>, String> {
+        pvh_entry(&object::File::parse(data).unwrap(), data)
+    }
+
+    #[test]
+    fn a_good_note_gives_its_entry_in_4_or_8_bytes() {
+        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u32.to_le_bytes(), 4), 4)), Ok(Some(0x100010)));
+        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u64.to_le_bytes(), 4), 4)), Ok(Some(0x100010)));
+        // Behind another note in the same segment.
+        let notes = [note(b"GNU\0", 3, &[1, 2, 3, 4, 5], 4), note(b"Xen\0", 18, &0x100020u64.to_le_bytes(), 4)].concat();
+        assert_eq!(check(&elf(&notes, 4)), Ok(Some(0x100020)));
+    }
+
+    #[test]
+    fn no_note_is_no_pvh_entry() {
+        assert_eq!(check(&elf(&note(b"GNU\0", 3, &[0; 4], 4), 4)), Ok(None));
+        assert_eq!(check(&elf(&note(b"Xen\0", 5, &[0; 8], 4), 4)), Ok(None));
+    }
+
+    #[test]
+    fn malformed_notes_are_errors() {
+        let bad = |notes: Vec<u8>, align: u64, says: &str| {
+            let message = check(&elf(&notes, align)).unwrap_err();
+            assert!(message.contains(says), "expected '{says}' in: {message}");
+        };
+        bad(note(b"Xen\0", 18, &[0x10, 0, 0x10], 4), 4, "3 bytes, not 4 or 8");
+        bad(note(b"Xen\0", 18, &0x1_0010_0010u64.to_le_bytes(), 4), 4, "not a 32-bit physical address");
+        bad(note(b"Xen\0", 18, &0u32.to_le_bytes(), 4), 4, "not a 32-bit physical address");
+        bad(note(b"Xen\0", 18, &0x200000u32.to_le_bytes(), 4), 4, "not inside an executable loaded segment");
+        // 8-aligned: QEMU would read the entry 4 bytes too far.
+        bad(note(b"Xen\0", 18, &0x100010u64.to_le_bytes(), 8), 8, "aligned to 8 bytes");
+        let mut cut = note(b"Xen\0", 18, &0x100010u64.to_le_bytes(), 4);
+        cut.truncate(20);
+        bad(cut, 4, "cut off");
+    }
 }
