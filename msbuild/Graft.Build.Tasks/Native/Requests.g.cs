@@ -467,6 +467,12 @@ namespace Graft.Build.Tasks.Native
         /// <summary>The stage name to pass to <c>graft_run</c>.</summary>
         public const string Stage = "run";
 
+        /// <summary>
+        /// The image to boot (Kernel.iso), or a kernel ELF (Kernel.elf, told by
+        /// its ELF magic, not its name) to boot directly through its PVH entry
+        /// note. A direct boot is a BIOS machine's (<c>firmware</c> bios) and uses no
+        /// <c>media</c>; it takes its command line from <c>command_line</c>.
+        /// </summary>
         [JsonPropertyName("image")]
         public required string Image { get; set; }
 
@@ -526,6 +532,14 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("mark")]
         public string? Mark { get; set; }
+
+        /// <summary>
+        /// The kernel command line for a direct boot (QEMU <c>-append</c>). Used only
+        /// when <c>image</c> is a kernel ELF: an image boots with the command line its
+        /// grub.cfg holds (<c>graft image --cmdline</c>), and this is ignored.
+        /// </summary>
+        [JsonPropertyName("command_line")]
+        public string? CommandLine { get; set; }
     }
 
     /// <remarks>Output in rust/graft-stages/src/run.rs.</remarks>

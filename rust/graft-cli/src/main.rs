@@ -304,8 +304,19 @@ impl ImageArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The image to boot.
+    /// The kernel ELF to boot directly (QEMU -kernel, through its PVH entry note), or the image to
+    /// boot; told apart by the ELF magic.
     image: PathBuf,
+    /// Kernel command line for a direct boot (QEMU -append); an image passes its grub.cfg's.
+    #[arg(long = "cmdline")]
+    command_line: Option<String>,
+    /// Boot the image instead of the kernel ELF: FILE when it is one, else --image.
+    #[arg(long)]
+    iso: bool,
+    /// The image that --iso, --uefi and --disk boot when FILE is a kernel ELF (dotnet run names
+    /// both).
+    #[arg(long = "image", value_name = "IMAGE")]
+    image_file: Option<PathBuf>,
     /// Boot through UEFI firmware (OVMF) instead of BIOS.
     #[arg(long)]
     uefi: bool,
@@ -340,9 +351,31 @@ struct RunArgs {
 }
 
 impl RunArgs {
+    /// FILE, or --image when --iso, --uefi or --disk asks for an image.
+    fn boot_file(&self) -> PathBuf {
+        match &self.image_file {
+            Some(image) if self.iso || self.uefi || self.disk => image.clone(),
+            _ => self.image.clone(),
+        }
+    }
+
+    /// --iso with only a kernel ELF to boot would quietly boot it directly.
+    fn check(&self) -> Result<(), String> {
+        let mut magic = [0u8; 4];
+        let elf = std::fs::File::open(self.boot_file()).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+            && magic == *b"\x7fELF";
+        match self.iso && elf {
+            true => Err(format!(
+                "--iso boots an image, and {} is a kernel ELF; name the image (graft run Kernel.iso, or --image Kernel.iso)",
+                self.boot_file().display()
+            )),
+            false => Ok(()),
+        }
+    }
+
     fn request(&self) -> run::Request {
         run::Request {
-            image: self.image.clone(),
+            image: self.boot_file(),
             firmware: if self.uefi { run::Firmware::Uefi } else { run::Firmware::Bios },
             media: if self.disk { run::Media::Disk } else { run::Media::Cdrom },
             timeout_secs: self.timeout,
@@ -353,6 +386,7 @@ impl RunArgs {
             kernel: self.kernel.clone(),
             extra_args: self.qemu_args.clone(),
             mark: self.mark.clone(),
+            command_line: self.command_line.clone().unwrap_or_default(),
         }
     }
 }
@@ -423,7 +457,13 @@ fn main() -> ExitCode {
         Command::CompileC(a) => exit(cli.stage::<graft_stages::CompileC>(&a.request())),
         Command::Link(a) => exit(cli.stage::<graft_stages::Link>(&a.request())),
         Command::Image(a) => exit(cli.stage::<graft_stages::Image>(&a.request())),
-        Command::Run(a) => cli.stage::<graft_stages::Run>(&a.request()).map_or(ExitCode::FAILURE, |o| run_exit_code(&o)),
+        Command::Run(a) => match a.check() {
+            Ok(()) => cli.stage::<graft_stages::Run>(&a.request()).map_or(ExitCode::FAILURE, |o| run_exit_code(&o)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Symbolize(a) => a.run(),
         Command::Request { stage, file } => match read_request(file) {
             Ok(text) => {
@@ -558,5 +598,13 @@ mod tests {
             r#"{"image":"k.iso","mark":"ready","firmware":"uefi","media":"disk","extra_args":["-s"]}"#,
         );
         assert_eq!(request, expected);
+        let request = built(&["run", "k.elf", "--cmdline", "a=1 b", "--image", "k.iso"]);
+        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","command_line":"a=1 b","echo_serial":true}"#);
+        assert_eq!(request, expected);
+        // dotnet run names both files; --iso, --uefi and --disk pick the image.
+        for flag in ["--iso", "--uefi", "--disk"] {
+            let request = built(&["run", "k.elf", "--image", "k.iso", flag]);
+            assert!(request.contains(r#"image: "k.iso""#), "{flag}: {request}");
+        }
     }
 }

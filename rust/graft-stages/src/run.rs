@@ -1,11 +1,17 @@
-//! Stage `run`: boots an image in QEMU under software emulation and reports
-//! what the kernel said on COM1 and the code it wrote to the isa-debug-exit
-//! port (0xf4). QEMU then exits with `(code << 1) | 1`; a triple fault or
+//! Stage `run`: boots an image, or a kernel ELF directly, in QEMU under
+//! software emulation and reports what the kernel said on COM1 and the code
+//! it wrote to the isa-debug-exit port (0xf4). QEMU then exits with `(code << 1) | 1`; a triple fault or
 //! reset exits 0 (`-no-reboot`), and a hang runs into the time limit: so a
 //! boot is judged by its serial text AND its exit code, never one alone.
 //!
+//! A direct boot (the edit loop's: `graft run Kernel.elf`, `dotnet run`) hands
+//! the ELF to QEMU's `-kernel` loader, which starts it at its PVH entry note
+//! (XEN_ELFNOTE_PHYS32_ENTRY, sdk/boot) with the command line from `-append`:
+//! no boot menu, no GRUB, no CD. An image boots as a real machine would.
+//!
 //! Codes: GRAFT6001 QEMU missing, 6002 firmware missing, 6003 time limit,
-//! 6004 QEMU failed to start or stopped abnormally, 6005 reset without exit code.
+//! 6004 QEMU failed to start or stopped abnormally, 6005 reset without exit
+//! code, 6006 a kernel ELF that cannot boot directly as asked.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -41,6 +47,10 @@ pub enum Media {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
+    /// The image to boot (Kernel.iso), or a kernel ELF (Kernel.elf, told by
+    /// its ELF magic, not its name) to boot directly through its PVH entry
+    /// note. A direct boot is a BIOS machine's (`firmware` bios) and uses no
+    /// `media`; it takes its command line from `command_line`.
     pub image: PathBuf,
     #[serde(default)]
     pub firmware: Firmware,
@@ -75,6 +85,11 @@ pub struct Request {
     /// the serial port (firmware may print before the kernel does).
     #[serde(default)]
     pub mark: Option<String>,
+    /// The kernel command line for a direct boot (QEMU `-append`). Used only
+    /// when `image` is a kernel ELF: an image boots with the command line its
+    /// grub.cfg holds (`graft image --cmdline`), and this is ignored.
+    #[serde(default)]
+    pub command_line: String,
 }
 
 /// Seconds before QEMU is stopped when the request gives no `timeout_secs`.
@@ -150,20 +165,74 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
                 .at(&request.image, None, None),
         ));
     }
+    let direct = is_elf(&request.image);
+    if direct {
+        check_direct(request, session)?;
+    }
     // Firmware variables are written by OVMF: each run gets a fresh copy.
     let scratch = tempfile::tempdir().map_err(|e| session.error(Code::OUTPUT_NOT_WRITABLE, format!("cannot make a temporary folder: {e}")))?;
-    let mut args = base_args(request);
+    let mut args = base_args(request, direct);
     if request.firmware == Firmware::Uefi {
         args.extend(firmware_args(request.ovmf.as_deref(), scratch.path()).map_err(|m| session.error(Code::FIRMWARE_NOT_FOUND, m))?);
     }
     args.extend(request.extra_args.iter().cloned());
     let command = crate::tool::describe(&qemu, &args);
-    session.progress(&format!("booting {} ({:?}, {:?})", request.image.display(), request.firmware, request.media));
+    match direct {
+        true => session.progress(&format!("booting {} directly (PVH entry)", request.image.display())),
+        false => session.progress(&format!("booting {} ({:?}, {:?})", request.image.display(), request.firmware, request.media)),
+    }
     session.debug(&command);
     boot(&qemu, &args, request, command, session)
 }
 
-fn base_args(request: &Request) -> Vec<String> {
+/// Whether `path` starts with the ELF magic (a kernel, not an image).
+fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
+}
+
+/// A kernel ELF boots directly only on a BIOS machine, and only with a PVH
+/// entry note (the link stage checks the note's form; here: is there one).
+fn check_direct(request: &Request, session: &mut Session<'_>) -> StageResult<()> {
+    let kernel = request.image.display();
+    let problem = if request.firmware != Firmware::Bios || request.media != Media::Cdrom {
+        Some(format!(
+            "'{kernel}' is a kernel ELF, which boots directly on a BIOS machine only; boot its image (Kernel.iso) for UEFI or as a disk"
+        ))
+    } else {
+        match std::fs::read(&request.image).map(|data| has_pvh_note(&data)) {
+            Ok(true) => None,
+            Ok(false) => Some(format!(
+                "'{kernel}' has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so QEMU cannot start it directly; link it with Graft's boot entry (sdk/boot) and linker script, or boot its image (Kernel.iso)"
+            )),
+            Err(e) => Some(format!("cannot read '{kernel}': {e}")),
+        }
+    };
+    match problem {
+        None => Ok(()),
+        Some(message) => Err(session.fail(Diagnostic::error(Code::DIRECT_BOOT_UNSUPPORTED, message).at(&request.image, None, None))),
+    }
+}
+
+/// Whether an ELF has a `Xen` note of type XEN_ELFNOTE_PHYS32_ENTRY (18) in
+/// a PT_NOTE segment, where QEMU's loader looks.
+fn has_pvh_note(data: &[u8]) -> bool {
+    use object::read::elf::{FileHeader, ProgramHeader};
+    let Ok(header) = object::elf::FileHeader64::<object::Endianness>::parse(data) else { return false };
+    let Ok(endian) = header.endian() else { return false };
+    let Ok(segments) = header.program_headers(endian, data) else { return false };
+    segments.iter().any(|segment| {
+        let Ok(Some(mut notes)) = segment.notes(endian, data) else { return false };
+        while let Ok(Some(note)) = notes.next() {
+            if note.name() == b"Xen" && note.n_type(endian).0 == 18 {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+fn base_args(request: &Request, direct: bool) -> Vec<String> {
     let image = request.image.display().to_string();
     let mut args: Vec<String> = [
         "-accel", "tcg", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
@@ -173,6 +242,13 @@ fn base_args(request: &Request) -> Vec<String> {
     .into();
     args.extend(["-m".into(), request.memory_mib.to_string()]);
     match request.media {
+        // No firmware boot, no GRUB: QEMU loads the ELF and starts its PVH entry.
+        _ if direct => {
+            args.extend(["-kernel".into(), image]);
+            if !request.command_line.is_empty() {
+                args.extend(["-append".into(), request.command_line.clone()]);
+            }
+        }
         // Read-only media: the image file is never changed by a boot.
         Media::Cdrom => args.extend(["-drive".into(), format!("file={image},media=cdrom,format=raw,readonly=on")]),
         Media::Disk => args.extend(["-drive".into(), format!("file={image},format=raw,if=ide,snapshot=on")]),

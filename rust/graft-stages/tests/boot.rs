@@ -1,6 +1,8 @@
 //! Boot tests: every kernel under `tests/kernels/` is built with Graft's own
 //! stages (assemble, compile-c, link, image: the same JSON requests the C ABI
-//! takes), then booted in QEMU in each mode its `graft-test: boot` line names.
+//! takes), then booted in QEMU in each mode its `graft-test: boot` line names:
+//! the image through firmware and GRUB, or (`direct`) the ELF itself through
+//! QEMU's `-kernel` and the PVH entry.
 //! A boot passes only when the serial output holds every `expect-serial` text
 //! AND QEMU's exit status is `expect-exit`. Kernels marked
 //! `expect-runner-failure` must be judged failed with that code: they prove
@@ -78,20 +80,27 @@ fn objects(output: &Value) -> Vec<PathBuf> {
     output["objects"].as_array().unwrap().iter().map(|o| PathBuf::from(o["object"].as_str().unwrap())).collect()
 }
 
-/// Builds `tests/kernels/<name>` into an image with Graft's stages.
-fn build(name: &str, expect: &Expect) -> PathBuf {
+/// Builds `tests/kernels/<name>` into a kernel and an image with Graft's
+/// stages; returns (Kernel.elf, Kernel.iso).
+fn build(name: &str, expect: &Expect) -> (PathBuf, PathBuf) {
+    build_in(name, name, expect)
+}
+
+/// The same into `boot-tests/<folder>`: tests that run at once build apart.
+fn build_in(name: &str, folder: &str, expect: &Expect) -> (PathBuf, PathBuf) {
     let repo = repo();
     let dir = repo.join("tests/kernels").join(name);
     let boot = repo.join("sdk/boot");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("boot-tests").join(name);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("boot-tests").join(folder);
     let obj = out.join("obj");
 
     let mut asm = sources(&dir, &["asm", "nasm", "s", "S"]);
     let mut c = sources(&dir, &["c"]);
     let mut include_dirs = vec![dir.clone()];
     if expect.sdk_boot {
-        asm.push(boot.join("multiboot2_entry.asm"));
-        c.push(boot.join("serial.c"));
+        // Every boot source, as the SDK builds them (kernel/boot/*.asm, *.c).
+        asm.extend(sources(&boot, &["asm"]));
+        c.extend(sources(&boot, &["c"]));
         include_dirs.push(boot.clone());
     }
     let mut objs = Vec::new();
@@ -106,7 +115,7 @@ fn build(name: &str, expect: &Expect) -> PathBuf {
     let iso = out.join("Kernel.iso");
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grub-cache");
     stage("image", json!({ "kernel": elf, "output": iso, "command_line": expect.cmdline, "cache_dir": cache }));
-    iso
+    (elf, iso)
 }
 
 /// Why a boot did not pass, with the code a user would see.
@@ -132,16 +141,18 @@ fn judge(expect: &Expect, run: &RunOutput) -> Result<(), Failure> {
     Ok(())
 }
 
-fn boot(iso: &Path, mode: &str, expect: &Expect) -> RunOutput {
-    let (firmware, media) = match mode {
-        "bios-cd" => ("bios", "cdrom"),
-        "uefi-cd" => ("uefi", "cdrom"),
-        "bios-disk" => ("bios", "disk"),
-        "uefi-disk" => ("uefi", "disk"),
+fn boot((elf, iso): (&Path, &Path), mode: &str, expect: &Expect) -> RunOutput {
+    let (file, firmware, media) = match mode {
+        "bios-cd" => (iso, "bios", "cdrom"),
+        "uefi-cd" => (iso, "uefi", "cdrom"),
+        "bios-disk" => (iso, "bios", "disk"),
+        "uefi-disk" => (iso, "uefi", "disk"),
+        // The ELF itself: the run stage boots it with -kernel and -append.
+        "direct" => (elf, "bios", "cdrom"),
         other => panic!("unknown boot mode {other}"),
     };
-    let request = json!({ "image": iso, "firmware": firmware, "media": media, "timeout_secs": expect.timeout.unwrap_or(60.0),
-                           "mark": expect.serial.first() });
+    let request = json!({ "image": file, "firmware": firmware, "media": media, "timeout_secs": expect.timeout.unwrap_or(60.0),
+                           "mark": expect.serial.first(), "command_line": expect.cmdline });
     let log = |_: graft_diag::Severity, _: &str| {};
     let response = graft_stages::run_json("run", &request.to_string(), Some(&log));
     assert!(response.ok, "run failed: {:#?}", response.diagnostics);
@@ -155,10 +166,13 @@ fn boot_test(name: &str) {
         .find(|p| p.file_stem().unwrap() == "main")
         .expect("a main.* source");
     let expect = parse_expect(&main);
-    let iso = build(name, &expect);
+    let (elf, iso) = build(name, &expect);
     let mut problems = Vec::new();
     for mode in &expect.modes {
-        let run = boot(&iso, mode, &expect);
+        let run = boot((&elf, &iso), mode, &expect);
+        if mode == "direct" {
+            assert!(run.command.contains(" -kernel "), "{name} [direct] did not boot the ELF: {}", run.command);
+        }
         eprintln!("{name} [{mode}]: {}", run.command);
         eprintln!(
             "{name} [{mode}]: {:?} status {:?}; serial from {:?} ms, kernel's first line at {:?} ms, {} ms in all",
@@ -210,6 +224,26 @@ fn triple_fault_is_reported_as_a_reset() {
 #[test]
 fn hang_is_reported_as_a_timeout() {
     boot_test("hang");
+}
+
+/// A kernel ELF boots directly only with a PVH entry note and on a BIOS
+/// machine: else the run stage says so (GRAFT6006) before starting QEMU.
+#[test]
+fn direct_boot_needs_a_pvh_note_and_bios() {
+    let refused = |kernel: &Path, firmware: &str, media: &str| {
+        let request = json!({ "image": kernel, "firmware": firmware, "media": media, "timeout_secs": 10.0 });
+        let response = graft_stages::run_json("run", &request.to_string(), None);
+        assert!(!response.ok, "{kernel:?} ({firmware}, {media}) was booted");
+        assert!(response.diagnostics.iter().any(|d| d.code == "GRAFT6006"), "{:#?}", response.diagnostics);
+    };
+    // hello_asm brings its own Multiboot2 header and no PVH note.
+    let asm = repo().join("tests/kernels/hello_asm");
+    let (plain, _) = build_in("hello_asm", "no-pvh-note", &parse_expect(&asm.join("main.asm")));
+    refused(&plain, "bios", "cdrom");
+    let hello_c = repo().join("tests/kernels/hello_c");
+    let (elf, _) = build_in("hello_c", "direct-refused", &parse_expect(&hello_c.join("main.c")));
+    refused(&elf, "uefi", "cdrom");
+    refused(&elf, "bios", "disk");
 }
 
 /// Every folder under tests/kernels has a test above.

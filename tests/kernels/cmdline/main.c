@@ -2,10 +2,12 @@
 // graft-test: cmdline "graft-test alpha=1 beta=two"
 // graft-test: expect-serial "cmdline: [graft-test alpha=1 beta=two]"
 // graft-test: expect-exit 39
-// graft-test: boot bios-cd uefi-cd bios-disk
+// graft-test: boot bios-cd uefi-cd bios-disk direct
 //
 // Prints the command line the boot loader passed (Multiboot2 tag type 1):
-// the image's grub.cfg must pass the `cmdline` above after the kernel path.
+// the image's grub.cfg must pass the `cmdline` above after the kernel path,
+// and a direct boot QEMU's -append (sdk/boot's PVH entry turns the start
+// info's command line into the same tag).
 // Returns 0x13 when a command line was found (QEMU exits with 39), 0x14
 // when there was none (exit 41).
 #include "graft_boot.h"

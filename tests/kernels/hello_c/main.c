@@ -1,12 +1,13 @@
 // graft-test: sdk-boot
 // graft-test: expect-serial "hello from C"
 // graft-test: expect-exit 33
-// graft-test: boot bios-cd uefi-cd bios-disk uefi-disk
+// graft-test: boot bios-cd uefi-cd bios-disk uefi-disk direct
 //
-// The smallest C kernel over Graft's shared Multiboot2 entry
+// The smallest C kernel over Graft's shared boot entry
 // (sdk/boot/multiboot2_entry.asm): checks the boot magic, prints a greeting
 // on COM1 and returns 0x10, which the entry writes to the isa-debug-exit
-// port: QEMU exits with (0x10 << 1) | 1 = 33.
+// port: QEMU exits with (0x10 << 1) | 1 = 33. Booted directly (PVH entry),
+// it gets the same Multiboot2 magic: sdk/boot translates the start info.
 #include "graft_boot.h"
 
 uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
