@@ -90,6 +90,10 @@ struct Function {
     start: u64,
     end: u64,
     name: String,
+    /// Whether the line table speaks for it: not for ILC's code that has no
+    /// DWARF subprogram (stubs, thunks, `<Module>`), where the line table
+    /// only repeats the row before it.
+    lines: bool,
 }
 
 /// A kernel's symbols and line table, loaded once.
@@ -132,10 +136,17 @@ impl Symbolizer {
         let dwarf = load_dwarf(&file);
         let managed = names_from_dwarf(&dwarf, &functions).unwrap_or_default();
         let prefixes = assembly_prefixes(&functions);
+        let managed_code = managed_code_range(&file);
         for f in &mut functions {
+            let in_managed_code = managed_code.as_ref().map_or_else(|| is_ilc_symbol(&f.name), |r| r.iter().any(|r| r.contains(&f.start)));
             match managed.get(&f.start) {
                 Some(name) => f.name = name.clone(),
-                None if is_ilc_symbol(&f.name) => f.name = clean_ilc_symbol(&f.name, &prefixes),
+                None if in_managed_code => {
+                    f.lines = false;
+                    if is_ilc_symbol(&f.name) {
+                        f.name = clean_ilc_symbol(&f.name, &prefixes);
+                    }
+                }
                 None => {}
             }
         }
@@ -161,6 +172,7 @@ impl Symbolizer {
         let (file, line) = self
             .lines
             .as_ref()
+            .filter(|_| f.lines)
             .and_then(|c| c.find_location(address).ok().flatten())
             .map_or((None, None), |l| (l.file.map(str::to_string), l.line.filter(|&n| n > 0)));
         Some(Location { function: f.name.clone(), offset: address - f.start, file, line })
@@ -299,7 +311,7 @@ fn symbols(file: &object::File<'_>) -> Vec<Function> {
         .symbols()
         .filter(|s| s.address() != 0 && (s.kind() == SymbolKind::Text || (s.kind() == SymbolKind::Unknown || s.kind() == SymbolKind::Label) && in_code(s)))
         .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
-        .filter(|(_, _, name)| !name.is_empty() && !name.starts_with(".L"))
+        .filter(|(_, size, name)| !name.is_empty() && !name.starts_with(".L") && !(*size == 0 && is_section_marker(name)))
         .collect();
     // At one address the sized symbol wins, then the first in the table.
     raw.sort_by_key(|&(address, size, _)| (address, size == 0));
@@ -315,7 +327,7 @@ fn symbols(file: &object::File<'_>) -> Vec<Function> {
             previous.end = *start;
         }
         let end = if *size > 0 { start + size } else { raw.get(i + 1).map_or(u64::MAX, |r| r.0) };
-        functions.push(Function { start: *start, end, name: name.clone() });
+        functions.push(Function { start: *start, end, name: name.clone(), lines: true });
     }
     functions
 }
@@ -532,12 +544,30 @@ fn clr_type(mangled: &str, prefixes: &HashSet<String>) -> String {
     format!("{}{generic}", rest.join("."))
 }
 
+/// A linker script's bounds (`__managedcode_start`, `__text_end`): no functions.
+fn is_section_marker(name: &str) -> bool {
+    name.starts_with("__") && (name.ends_with("_start") || name.ends_with("_end"))
+}
+
+/// ILC's code: the linker script's `__managedcode_*` and `__unbox_*`
+/// ranges (sdk/linker/graft-kernel.ld), when the kernel has them.
+fn managed_code_range(file: &object::File<'_>) -> Option<Vec<std::ops::Range<u64>>> {
+    let find = |name: &str| file.symbols().find(|s| s.name() == Ok(name)).map(|s| s.address());
+    let managed = find("__managedcode_start")?..find("__managedcode_end")?;
+    let unbox = find("__unbox_start").zip(find("__unbox_end")).map(|(a, b)| a..b);
+    Some(std::iter::once(managed).chain(unbox).collect())
+}
+
 fn is_ilc_symbol(name: &str) -> bool {
     name.contains("__") && !name.starts_with('_') && !name.starts_with("graft_")
 }
 
-/// An ILC method symbol without DWARF: `Checks_Eh__Thrower` → `Eh.Thrower`.
+/// An ILC method symbol without DWARF: `Checks_Eh__Thrower` → `Eh.Thrower`,
+/// `Checks__Module___StartupCodeMain` → `<Module>.StartupCodeMain`.
 fn clean_ilc_symbol(name: &str, prefixes: &HashSet<String>) -> String {
+    if let Some((_, method)) = name.split_once("__Module___") {
+        return format!("<Module>.{method}");
+    }
     match name.split_once("__") {
         Some((ty, method)) if !ty.is_empty() && !method.is_empty() => format!("{}.{method}", clr_type(ty, prefixes)),
         _ => name.to_string(),
@@ -564,6 +594,7 @@ mod tests {
         assert_eq!(clr_type("Other_Thing", &p), "Thing");
         assert_eq!(short_type("System.Collections.Generic.List<System.Int32>"), "List<System.Int32>");
         assert_eq!(clean_ilc_symbol("Checks_Program__Deep", &p), "Program.Deep");
+        assert_eq!(clean_ilc_symbol("Checks__Module___StartupCodeMain", &p), "<Module>.StartupCodeMain");
         assert!(!is_ilc_symbol("graft_fault") && !is_ilc_symbol("__managed__Main") && is_ilc_symbol("Checks_Eh__Run"));
     }
 
