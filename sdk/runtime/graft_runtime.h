@@ -59,6 +59,18 @@ void graft_idt_init(void);
  * rbx, rbp, r12-r15. Returns 0 when rip is not managed code. */
 int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]);
 
+/* ---- crash reports (exceptions/stack_report.c) ---- */
+/* Prints "[0x<hex>]", the form graft run and graft symbolize name (the
+ * address of the instruction a frame executes; README.md, "Crash reports"). */
+void graft_write_code_address(uint64_t pc);
+/* The fault report's stack walk: one "  at [0x...]" line per frame, from
+ * the faulting rip and the registers in DWARF order (rax rdx rcx rbx rsi rdi
+ * rbp rsp r8-r15). */
+void graft_print_stack(uint64_t rip, const uint64_t reg[16]);
+/* Writes CoreLib's text (an unhandled exception, a fail-fast), each stack
+ * trace line followed by its frame's address. */
+void graft_write_trace_text(const char *text);
+
 /* ---- time (interop/system_native.c) ---- */
 void graft_time_init(void);
 uint64_t graft_time_ns(void);

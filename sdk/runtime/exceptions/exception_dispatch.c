@@ -14,7 +14,8 @@
  *
  * Each managed frame the first pass visits goes to CoreLib's
  * AppendExceptionStackFrame, so Exception.StackTrace and the unhandled
- * report name the methods (ILC's --stacktracedata).
+ * report name the methods (ILC's --stacktracedata); stack_report.c
+ * remembers them too, to print each trace line's address for the host.
  *
  * Not done: first-chance notifications, exceptions crossing native (C)
  * frames (they are unhandled), a stack overflow as an exception.
@@ -224,7 +225,9 @@ static int32_t first_frame_flags;
 typedef void (*RuntimeFailFastFn)(int32_t reason, Object *exception, void *address, void *context);
 
 static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
-    /* CoreLib prints "Unhandled exception. <type>: <message>" and aborts. */
+    /* CoreLib prints "Unhandled exception. <type>: <message>" and the stack
+     * trace (each frame with its address: stack_report.c), and aborts. */
+    graft_trace_report(ex);
     ((RuntimeFailFastFn)(void *)RuntimeFailFast)(2 /* RhFailFastReason.UnhandledException */, ex, (void *)(uintptr_t)rip, 0);
     graft_panic(GRAFT_EXIT_FAILFAST, "unhandled managed exception");
 }
@@ -275,6 +278,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
         Method m;
         int managed = method_of(graft_frame_pc(&f), &m);
         if (managed) {
+            graft_trace_note(ex, f.rip, (int)f.fault, append_flags & RH_EH_FIRST_FRAME);
             ((AppendFn)(void *)AppendExceptionStackFrame)(ex, f.rip, append_flags);
             append_flags = 0;
         }
@@ -357,6 +361,8 @@ int32_t graft_stack_trace(const ThrowContext *ctx, uint64_t *buffer, uint32_t le
             count++;
         }
     } while (graft_unwind(&f));
+    if (count <= length)
+        graft_trace_capture(buffer, count);
     return count <= length ? (int32_t)count : -(int32_t)count;
 }
 

@@ -28,6 +28,16 @@ static uint64_t leb128(const uint8_t **p, int is_signed) {
     return v;
 }
 
+/* Set while the fault report walks the stack (graft_unwind_quiet): what
+ * the unwinder cannot read ends that walk instead of stopping the kernel. */
+static int quiet, failed;
+
+static void unsupported(const char *what) {
+    if (!quiet)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, what);
+    failed = 1;
+}
+
 static uint64_t uleb(const uint8_t **p) { return leb128(p, 0); }
 static int64_t sleb(const uint8_t **p) { return (int64_t)leb128(p, 1); }
 
@@ -42,7 +52,7 @@ static uint64_t read_encoded(const uint8_t **p, uint8_t enc) {
     case 0x03: v = *(const uint32_t *)at; *p += 4; break;
     case 0x0B: v = (uint64_t)(int64_t)*(const int32_t *)at; *p += 4; break;
     case 0x04: case 0x0C: v = *(const uint64_t *)at; *p += 8; break;
-    default: graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported .eh_frame pointer encoding");
+    default: unsupported("exception dispatch: unsupported .eh_frame pointer encoding"); return 0;
     }
     if ((enc & 0x70) == 0x10 && v)
         v += (uint64_t)(uintptr_t)at;
@@ -123,9 +133,14 @@ typedef struct CfaState {
     uint8_t saved[17];
 } CfaState;
 
+/* DW_CFA_remember_state nesting clang's epilogues use. */
+#define CFA_STATE_DEPTH 4
+
 /* Runs call frame instructions while the location they describe is at or
  * below `pc`. */
 static void run_cfa(const uint8_t *p, const uint8_t *end, const Fde *fde, uint64_t pc, uint64_t *loc, CfaState *s) {
+    CfaState remembered[CFA_STATE_DEPTH];
+    int depth = 0;
     while (p < end && *loc <= pc) {
         uint8_t op = *p++;
         uint8_t low = op & 0x3F;
@@ -161,8 +176,20 @@ static void run_cfa(const uint8_t *p, const uint8_t *end, const Fde *fde, uint64
             break;
         }
         case 0x2E: uleb(&p); break;                              /* GNU_args_size */
+        case 0x0A:                                               /* remember_state */
+            if (depth == CFA_STATE_DEPTH) {
+                unsupported("exception dispatch: .eh_frame remembers too many states");
+                return;
+            }
+            remembered[depth++] = *s;
+            break;
+        case 0x0B:                                               /* restore_state (the CFA rule too) */
+            if (depth > 0)
+                *s = remembered[--depth];
+            break;
         default:
-            graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: unsupported call frame instruction in .eh_frame");
+            unsupported("exception dispatch: unsupported call frame instruction in .eh_frame");
+            return;
         }
     }
 }
@@ -186,4 +213,12 @@ int graft_unwind(Frame *f) {
     f->rip = f->reg[16];
     f->reg[7] = cfa;
     return 1;
+}
+
+int graft_unwind_quiet(Frame *f) {
+    quiet = 1;
+    failed = 0;
+    int ok = graft_unwind(f);
+    quiet = 0;
+    return ok && !failed;
 }

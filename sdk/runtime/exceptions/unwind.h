@@ -30,6 +30,20 @@ int graft_find_fde(uint64_t pc, Fde *out);
  * information (native code, the bottom of the stack). */
 int graft_unwind(Frame *f);
 
+/* As graft_unwind, for the fault report: call frame information the
+ * unwinder does not understand ends the walk (returns 0) instead of stopping
+ * the kernel. */
+int graft_unwind_quiet(Frame *f);
+
+/* For crash reports (stack_report.c): the frames given to CoreLib, so that
+ * its stack trace text gets their addresses. `ip` is what CoreLib got (a
+ * return address, or the faulting instruction when `fault`); `first_frame`
+ * starts the exception's trace anew (a throw, not a rethrow). */
+void graft_trace_note(const Object *exception, uint64_t ip, int fault, int first_frame);
+void graft_trace_capture(const uint64_t *ips, uint32_t count);
+/* The exception CoreLib is about to report as unhandled. */
+void graft_trace_report(const Object *exception);
+
 /* The address to look a frame up by: a return address points after the
  * call, which may already be the next function; a fault points at the
  * faulting instruction itself. */

@@ -57,7 +57,7 @@ int32_t SystemNative_SchedGetCpu(void) { return 0; }
 
 void SystemNative_LogError(const char *message) {
     serial_write("graft: ");
-    serial_write(message ? message : "(null)");
+    graft_write_trace_text(message ? message : "(null)"); /* stack trace lines get their addresses */
     serial_write("\n");
 }
 

@@ -6,10 +6,15 @@
  * instead (exceptions/exception_dispatch.c). A double fault runs on its own
  * stack (IST 1) so that a stack overflow still prints.
  *
+ * After the registers comes the stack of the faulting code, one frame a
+ * line (`  at [0x...]`, exceptions/stack_report.c), managed and native
+ * frames alike, unwound through .eh_frame: `graft run` prints each with its
+ * function and source line, `graft symbolize Kernel.elf < serial.log` does
+ * it afterwards.
+ *
  * Exports:
  *   graft_idt_init    loads the IDT (and a TSS for the double-fault stack)
  *   graft_fault       called by idt_stubs.asm
- * Find the faulting code with `addr2line -e Kernel.elf <RIP>`.
  */
 #include "graft_runtime.h"
 
@@ -116,6 +121,9 @@ static void reg(const char *name, uint64_t value) {
 #define EXCEPTION_ID_DIVIDE_BY_ZERO 4 /* CoreLib's ExceptionIDs */
 #define EXCEPTION_ID_NULL_REFERENCE 8
 
+/* A fault while reporting one (say, unwinding through a broken stack). */
+static int reporting;
+
 void graft_fault(FaultFrame *f) {
     uint64_t cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -123,6 +131,13 @@ void graft_fault(FaultFrame *f) {
      * NullReferenceException / DivideByZeroException. */
     int32_t id = (f->vector == 14 && cr2 < 4096) ? EXCEPTION_ID_NULL_REFERENCE
                : f->vector == 0 ? EXCEPTION_ID_DIVIDE_BY_ZERO : 0;
+    if (reporting) {
+        serial_write("\ngraft: CPU exception ");
+        serial_write_dec(f->vector);
+        reg(" at RIP ", f->rip);
+        serial_write(" while walking the stack; the report ends here\n");
+        debug_exit(GRAFT_EXIT_FAULT);
+    }
     if (id) {
         uint64_t saved[6] = {f->rbx, f->rbp, f->r12, f->r13, f->r14, f->r15};
         graft_fault_to_exception(id, f->rip, f->rsp, saved);
@@ -149,8 +164,11 @@ void graft_fault(FaultFrame *f) {
              ((cr2 >= graft_stack_guard && cr2 < graft_stack_guard + 4096) ||
               (f->rsp >= graft_stack_guard - 4096 && f->rsp < graft_stack_guard + 4096 + 64)))
         serial_write("\ngraft: stack overflow (the managed stack is 1 MiB)");
-    serial_write("\ngraft: find the code with: addr2line -f -e Kernel.elf ");
-    serial_write_hex(f->rip);
     serial_write("\n");
+    reporting = 1;
+    /* DWARF register order, as the unwinder keeps them. */
+    const uint64_t regs[16] = {f->rax, f->rdx, f->rcx, f->rbx, f->rsi, f->rdi, f->rbp, f->rsp,
+                               f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15};
+    graft_print_stack(f->rip, regs);
     debug_exit(GRAFT_EXIT_FAULT);
 }
