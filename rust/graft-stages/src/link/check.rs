@@ -100,8 +100,10 @@ pub(super) fn kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mu
     }
 
     match pvh_entry(&file, data) {
-        Ok(Some(pvh)) => session.debug(&format!("link: PVH entry note: 32-bit entry at {pvh:#x}")),
-        Ok(None) => session.debug("link: no PVH entry note: the kernel boots through Multiboot2 only"),
+        Ok(PvhNote::Entry(pvh)) => session.debug(&format!("link: PVH entry note: 32-bit entry at {pvh:#x}")),
+        Ok(PvhNote::Absent) => session.debug("link: no PVH entry note: the kernel boots through Multiboot2 only"),
+        // Still a good Multiboot2 kernel: only a direct boot (graft run Kernel.elf) cannot start it.
+        Ok(PvhNote::Hidden(message)) => session.report(Diagnostic::warning(Code::PVH_NOTE_INVALID, message)),
         Err(message) => {
             session.report(Diagnostic::error(Code::PVH_NOTE_INVALID, message));
             ok = false;
@@ -115,14 +117,26 @@ pub(super) fn kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mu
 /// physical address a PVH loader starts the kernel at.
 const XEN_ELFNOTE_PHYS32_ENTRY: u32 = 18;
 
-/// The PVH entry the kernel's note names (None: no note), checked as QEMU's
-/// loader reads it: from the notes in PT_NOTE segments. Older QEMUs read an
-/// ELF64 note's descriptor as 8 bytes and align the name to the segment's
-/// p_align rather than 4; the note must read the same either way.
-fn pvh_entry(file: &object::File<'_>, data: &[u8]) -> Result<Option<u64>, String> {
+/// What [`pvh_entry`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum PvhNote {
+    /// No PVH entry note: a Multiboot2-only kernel.
+    Absent,
+    /// A good note and the 32-bit entry it names.
+    Entry(u64),
+    /// A .note.Xen section that no PT_NOTE segment shows (a linker script
+    /// without one): a warning, the kernel only cannot boot directly.
+    Hidden(String),
+}
+
+/// The PVH entry the kernel's note names, checked as QEMU's loader reads it:
+/// from the notes in PT_NOTE segments. Older QEMUs read an ELF64 note's
+/// descriptor as 8 bytes and align the name to the segment's p_align rather
+/// than 4; the note must read the same either way. Err: a malformed note.
+fn pvh_entry(file: &object::File<'_>, data: &[u8]) -> Result<PvhNote, String> {
     let file = match file {
         object::File::Elf64(elf) => elf,
-        _ => return Ok(None),
+        _ => return Ok(PvhNote::Absent),
     };
     use object::read::elf::{FileHeader, ProgramHeader};
     use object::ObjectSection;
@@ -147,10 +161,10 @@ fn pvh_entry(file: &object::File<'_>, data: &[u8]) -> Result<Option<u64>, String
     }
     let Some((segment, desc, descsz, note_at, namesz, notes)) = found else {
         let section = file.sections().find(|s| s.name() == Ok(".note.Xen"));
-        return match section {
-            Some(_) => Err("the kernel has a .note.Xen section but no PT_NOTE segment holds a PVH entry note, so a PVH loader (QEMU -kernel) will not find it; add `note PT_NOTE;` to the linker script's PHDRS and place .note.Xen in it too (`:text :note`, as sdk/linker/graft-kernel.ld does)".to_string()),
-            None => Ok(None),
-        };
+        return Ok(match section {
+            Some(_) => PvhNote::Hidden("the kernel has a .note.Xen section but no PT_NOTE segment holds a PVH entry note, so it cannot boot directly (graft run Kernel.elf, dotnet run); give .note.Xen a PT_NOTE segment in the linker script (`note PT_NOTE;` in PHDRS and `:text :note` on the section, as sdk/linker/graft-kernel.ld does)".to_string()),
+            None => PvhNote::Absent,
+        });
     };
     let align = segment.p_align(endian) as usize;
     if align > 4 && note_at + 12 + namesz.next_multiple_of(align) != desc {
@@ -179,7 +193,7 @@ fn pvh_entry(file: &object::File<'_>, data: &[u8]) -> Result<Option<u64>, String
             "the PVH entry note names {entry:#x}, which is not inside an executable loaded segment; point it at the 32-bit PVH entry code (sdk/boot's pvh_start)"
         ));
     }
-    Ok(Some(entry))
+    Ok(PvhNote::Entry(entry))
 }
 
 struct HeaderProblem {
@@ -270,7 +284,7 @@ fn validate_header(data: &[u8], offset: usize) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::pvh_entry;
+    use super::{pvh_entry, PvhNote};
 
     /// A minimal ELF64: the header, a PT_LOAD (R X) of 0x1000 bytes at file
     /// offset 0 and physical 0x100000, and a PT_NOTE over `notes` (placed at
@@ -307,23 +321,44 @@ mod tests {
         n
     }
 
-    fn check(data: &[u8]) -> Result<Option<u64>, String> {
+    fn check(data: &[u8]) -> Result<PvhNote, String> {
         pvh_entry(&object::File::parse(data).unwrap(), data)
     }
 
     #[test]
     fn a_good_note_gives_its_entry_in_4_or_8_bytes() {
-        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u32.to_le_bytes(), 4), 4)), Ok(Some(0x100010)));
-        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u64.to_le_bytes(), 4), 4)), Ok(Some(0x100010)));
+        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u32.to_le_bytes(), 4), 4)), Ok(PvhNote::Entry(0x100010)));
+        assert_eq!(check(&elf(&note(b"Xen\0", 18, &0x100010u64.to_le_bytes(), 4), 4)), Ok(PvhNote::Entry(0x100010)));
         // Behind another note in the same segment.
         let notes = [note(b"GNU\0", 3, &[1, 2, 3, 4, 5], 4), note(b"Xen\0", 18, &0x100020u64.to_le_bytes(), 4)].concat();
-        assert_eq!(check(&elf(&notes, 4)), Ok(Some(0x100020)));
+        assert_eq!(check(&elf(&notes, 4)), Ok(PvhNote::Entry(0x100020)));
     }
 
     #[test]
     fn no_note_is_no_pvh_entry() {
-        assert_eq!(check(&elf(&note(b"GNU\0", 3, &[0; 4], 4), 4)), Ok(None));
-        assert_eq!(check(&elf(&note(b"Xen\0", 5, &[0; 8], 4), 4)), Ok(None));
+        assert_eq!(check(&elf(&note(b"GNU\0", 3, &[0; 4], 4), 4)), Ok(PvhNote::Absent));
+        assert_eq!(check(&elf(&note(b"Xen\0", 5, &[0; 8], 4), 4)), Ok(PvhNote::Absent));
+    }
+
+    /// A .note.Xen section (PROGBITS, as yasm makes it) that no PT_NOTE shows:
+    /// the notes segment here holds only a GNU note.
+    #[test]
+    fn a_note_section_outside_pt_note_is_hidden() {
+        let mut data = elf(&note(b"GNU\0", 3, &[0; 4], 4), 4);
+        let put = |d: &mut Vec<u8>, at: usize, bytes: &[u8]| d[at..at + bytes.len()].copy_from_slice(bytes);
+        put(&mut data, 0x200, b"\0.note.Xen\0.shstrtab\0");
+        let shdr = |name: u32, kind: u32, offset: u64, size: u64| {
+            [name.to_le_bytes().as_slice(), &kind.to_le_bytes(), &2u64.to_le_bytes(), &0u64.to_le_bytes(), &offset.to_le_bytes(), &size.to_le_bytes(), &[0u8; 8], &4u64.to_le_bytes(), &0u64.to_le_bytes()].concat()
+        };
+        let table = [vec![0u8; 64], shdr(1, 1, 0x300, 24), shdr(11, 3, 0x200, 21)].concat();
+        put(&mut data, 0x400, &table);
+        put(&mut data, 40, &0x400u64.to_le_bytes()); // e_shoff
+        put(&mut data, 60, &3u16.to_le_bytes()); // e_shnum
+        put(&mut data, 62, &2u16.to_le_bytes()); // e_shstrndx
+        match check(&data) {
+            Ok(PvhNote::Hidden(message)) => assert!(message.contains("no PT_NOTE segment"), "{message}"),
+            other => panic!("expected a hidden note, got {other:?}"),
+        }
     }
 
     #[test]
