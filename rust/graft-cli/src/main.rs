@@ -593,9 +593,9 @@ mod tests {
             r#"{"sources":["a.c"],"output_dir":"obj","opt_level":"z","code_model":"kernel","debug":true}"#,
         );
         assert_eq!(request, expected);
-        let request = built(&["run", "k.iso", "--no-echo", "--mark", "ready", "--uefi", "--disk", "--", "-s"]);
+        let request = built(&["run", "k.iso", "--no-echo", "--mark", "ready", "--uefi", "--disk", "--kernel", "k.elf", "--", "-s"]);
         let expected = from_json::<graft_stages::Run>(
-            r#"{"image":"k.iso","mark":"ready","firmware":"uefi","media":"disk","extra_args":["-s"]}"#,
+            r#"{"image":"k.iso","mark":"ready","firmware":"uefi","media":"disk","kernel":"k.elf","extra_args":["-s"]}"#,
         );
         assert_eq!(request, expected);
         let request = built(&["run", "k.elf", "--cmdline", "a=1 b", "--image", "k.iso"]);
