@@ -66,9 +66,16 @@ pub(crate) fn describe(tool: &Path, args: &[impl AsRef<OsStr>]) -> String {
     let mut line = tool.display().to_string();
     for a in args {
         line.push(' ');
-        line.push_str(&a.as_ref().to_string_lossy());
+        line.push_str(&shell_quoted(&a.as_ref().to_string_lossy()));
     }
     line
+}
+
+/// An argument as a shell would need it, so a printed command line can be
+/// pasted back: quoted only when it holds anything but plain characters.
+fn shell_quoted(arg: &str) -> String {
+    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./,:+@%".contains(c));
+    if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', "'\\''")) }
 }
 
 /// One message a compiler or assembler printed in the usual
@@ -104,4 +111,15 @@ pub(crate) fn parse_messages(stderr: &str) -> Vec<ToolMessage> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn described_command_lines_quote_what_a_shell_would_split() {
+        let line = describe(Path::new("qemu"), &["-append", "graft-test alpha=1 beta=two", "-m", "256", "it's", ""]);
+        assert_eq!(line, "qemu -append 'graft-test alpha=1 beta=two' -m 256 'it'\\''s' ''");
+    }
 }

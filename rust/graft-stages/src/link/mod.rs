@@ -35,6 +35,7 @@
 //! | GRAFT4006 | no entry symbol, or it is not the entry point          | `check`          |
 //! | GRAFT4007 | not an x86-64 ELF, or not readable back                | `check`, here    |
 //! | GRAFT4008 | no linker script (missing here, unreadable in `lld`)   | here, `lld`      |
+//! | GRAFT4009 | a malformed PVH entry note (error), or one no PT_NOTE segment carries (warning) | `check` |
 //! | GRAFT0002 | a missing object                                       | here             |
 //! | GRAFT0001 | output (or the default script's temporary copy) not writable | here, `lld` |
 //! | GRAFT9003 | no objects in the request                              | here             |
