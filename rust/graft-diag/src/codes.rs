@@ -69,6 +69,7 @@ codes! {
     GRUB_MKIMAGE_FAILED = 5003, "grub-mkimage failed to build a boot image";
     IMAGE_TOO_LARGE = 5004, "a file or the image exceeds what the image format can hold";
     IMAGE_WRITE_FAILED = 5005, "the ISO image could not be laid out or written";
+    GRUB_IMAGES_UNUSABLE = 5006, "the prebuilt GRUB boot images named by `grub_images` are missing, unreadable or were made for another GRUB configuration";
 
     QEMU_NOT_FOUND = 6001, "qemu-system-x86_64 is not installed";
     FIRMWARE_NOT_FOUND = 6002, "the UEFI firmware (OVMF) is not installed";
