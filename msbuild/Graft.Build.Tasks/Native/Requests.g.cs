@@ -483,7 +483,8 @@ namespace Graft.Build.Tasks.Native
         public Media? Media { get; set; }
 
         /// <summary>
-        /// Seconds before QEMU is stopped.
+        /// Seconds before QEMU is stopped; 0: no limit (a session a person
+        /// debugs: <c>graft run --debug</c> asks for none unless given <c>--timeout</c>).
         /// </summary>
         [JsonPropertyName("timeout_secs")]
         public double? TimeoutSecs { get; set; }
@@ -540,6 +541,23 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("command_line")]
         public string? CommandLine { get; set; }
+
+        /// <summary>
+        /// QEMU's GDB stub on this TCP port of 127.0.0.1 (<c>-gdb</c>), for
+        /// <c>graft debug</c> or any gdb (<c>target remote localhost:PORT</c>). With a
+        /// kernel ELF known (<c>kernel</c>, or its default) the run writes the gdb
+        /// setup script beside it (<c>Kernel.gdb</c>, output <c>gdb_script</c>).
+        /// </summary>
+        [JsonPropertyName("gdb_port")]
+        public ushort? GdbPort { get; set; }
+
+        /// <summary>
+        /// Start the machine halted (QEMU <c>-S</c>) until a debugger continues it;
+        /// the GDB stub is on <c>gdb_port</c>, else on 1234. The time limit still
+        /// counts while it waits: a person's session asks for <c>timeout_secs</c> 0.
+        /// </summary>
+        [JsonPropertyName("wait_for_debugger")]
+        public bool? WaitForDebugger { get; set; }
     }
 
     /// <remarks>Output in rust/graft-stages/src/run.rs.</remarks>
@@ -596,6 +614,13 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("command")]
         public required string Command { get; set; }
+
+        /// <summary>
+        /// The gdb setup script written for a debugging run (request field
+        /// <c>gdb_port</c> or <c>wait_for_debugger</c>), beside the kernel ELF.
+        /// </summary>
+        [JsonPropertyName("gdb_script")]
+        public string? GdbScript { get; set; }
     }
 
     /// <summary>

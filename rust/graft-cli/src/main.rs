@@ -86,6 +86,19 @@ else passes unchanged.\n\n  graft symbolize Kernel.elf < serial.log\n\n\
 Errors: GRAFT6007 the kernel is missing or not an ELF (exit code 1). Warnings: GRAFT6008 no symbols or no \
 DWARF line table (build with GraftDebugInfo=true).")]
     Symbolize(SymbolizeArgs),
+    /// Debug a kernel that `graft run --debug` started: gdb on its symbols and DWARF, attached to
+    /// QEMU's GDB stub, stopped at the C# Main.
+    #[command(long_about = "Debug a kernel at C# source level: gdb on Kernel.elf (ILC's DWARF: C# files, lines, \
+method names, locals and arguments where ILC describes them), attached to the GDB stub of a QEMU that \
+`graft run --debug` (or `dotnet run -- --debug`) started halted, stopped at the kernel's Main.\n\n  \
+graft run --debug Kernel.elf        # one terminal: QEMU halted, serial here\n  \
+graft debug Kernel.elf              # another: (gdb) break Program.cs:12, continue, bt, info locals\n\n\
+It writes Kernel.gdb beside the kernel (the setup commands VS Code's launch configuration sources too), \
+runs gdb -ex 'target remote localhost:PORT' -x Kernel.gdb -ex continue, then the arguments after `--` \
+(for instance `-- -batch -ex bt`).\n\n\
+Errors: GRAFT6009 gdb not installed, GRAFT6010 nothing listens on the port, GRAFT6007 the kernel is not \
+an ELF. Warnings: GRAFT6008 no DWARF (build with GraftDebugInfo=true).")]
+    Debug(DebugArgs),
     /// Run any stage from a JSON request file (what the MSBuild tasks send).
     Request {
         // Listed from the stage table, so a new stage shows up here by itself.
@@ -275,6 +288,13 @@ struct ImageArgs {
     /// Folder where built GRUB boot images are kept between runs.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// Folder of prebuilt GRUB boot images (as --grub-images-out writes; the SDK package's
+    /// kernel/grub/): used instead of running grub-mkimage.
+    #[arg(long, value_name = "DIR")]
+    grub_images: Option<PathBuf>,
+    /// Also write the GRUB boot images used, with their manifest, into DIR (for --grub-images).
+    #[arg(long, value_name = "DIR")]
+    grub_images_out: Option<PathBuf>,
     /// Timestamp for every date in the image (default: $SOURCE_DATE_EPOCH, else 1980-01-01).
     #[arg(long, env = "SOURCE_DATE_EPOCH")]
     source_date_epoch: Option<u64>,
@@ -295,6 +315,8 @@ impl ImageArgs {
             grub_mkimage: self.grub_mkimage.clone(),
             grub_dir: self.grub_dir.clone(),
             cache_dir: self.cache_dir.clone(),
+            grub_images: self.grub_images.clone(),
+            grub_images_out: self.grub_images_out.clone(),
             source_date_epoch: self.source_date_epoch,
             volume_id: self.volume_id.clone(),
             timeout: self.timeout.unwrap_or_default(),
@@ -323,9 +345,16 @@ struct RunArgs {
     /// Attach the image as a hard disk (as a USB stick would be) instead of a CD.
     #[arg(long)]
     disk: bool,
-    /// Seconds before QEMU is stopped.
-    #[arg(long, default_value_t = graft_stages::run::DEFAULT_TIMEOUT_SECS)]
-    timeout: f64,
+    /// Seconds before QEMU is stopped; 0: no limit [default: 60; with --debug: no limit].
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Start halted with QEMU's GDB stub on localhost (--gdb-port, default 1234), no time limit
+    /// unless --timeout; then `graft debug Kernel.elf` in another terminal.
+    #[arg(long)]
+    debug: bool,
+    /// Open QEMU's GDB stub on this port of localhost (without --debug the kernel runs at once).
+    #[arg(long, value_name = "PORT")]
+    gdb_port: Option<u16>,
     /// qemu-system-x86_64 path or name.
     #[arg(long, env = "GRAFT_QEMU")]
     qemu: Option<PathBuf>,
@@ -378,7 +407,10 @@ impl RunArgs {
             image: self.boot_file(),
             firmware: if self.uefi { run::Firmware::Uefi } else { run::Firmware::Bios },
             media: if self.disk { run::Media::Disk } else { run::Media::Cdrom },
-            timeout_secs: self.timeout,
+            timeout_secs: self.timeout.unwrap_or(match self.debug {
+                true => 0.0,
+                false => graft_stages::run::DEFAULT_TIMEOUT_SECS,
+            }),
             qemu: self.qemu.clone(),
             ovmf: self.ovmf.clone(),
             memory_mib: self.memory,
@@ -387,7 +419,76 @@ impl RunArgs {
             extra_args: self.qemu_args.clone(),
             mark: self.mark.clone(),
             command_line: self.command_line.clone().unwrap_or_default(),
+            gdb_port: self.gdb_port.or(self.debug.then_some(graft_stages::debug::DEFAULT_GDB_PORT)),
+            wait_for_debugger: self.debug,
         }
+    }
+}
+
+#[derive(Args)]
+struct DebugArgs {
+    /// The kernel ELF (default: Kernel.elf here, else bin/Debug/net10.0/linux-x64/Kernel.elf).
+    kernel: Option<PathBuf>,
+    /// The GDB stub's port (graft run --gdb-port).
+    #[arg(long, default_value_t = graft_stages::debug::DEFAULT_GDB_PORT)]
+    port: u16,
+    /// gdb path or name.
+    #[arg(long, env = "GRAFT_GDB")]
+    gdb: Option<PathBuf>,
+    /// More gdb arguments, after `--` (run after Main is reached), e.g. -- -batch -ex bt.
+    #[arg(last = true)]
+    gdb_args: Vec<String>,
+}
+
+impl DebugArgs {
+    fn kernel(&self) -> PathBuf {
+        self.kernel.clone().unwrap_or_else(|| {
+            ["Kernel.elf", "bin/Debug/net10.0/linux-x64/Kernel.elf"]
+                .map(PathBuf::from)
+                .into_iter()
+                .find(|k| k.is_file())
+                .unwrap_or_else(|| PathBuf::from("Kernel.elf"))
+        })
+    }
+
+    /// Checks, writes Kernel.gdb, then becomes gdb (Ctrl-C then reaches gdb alone).
+    fn run(&self, verbose: bool) -> ExitCode {
+        use graft_stages::debug;
+        let failed = |d: graft_diag::Diagnostic| {
+            eprintln!("{d}");
+            ExitCode::FAILURE
+        };
+        let kernel = self.kernel();
+        let gdb = match debug::find_gdb(self.gdb.as_deref()) {
+            Ok(gdb) => gdb,
+            Err(d) => return failed(d),
+        };
+        match graft_stages::symbolize::Symbolizer::open(&kernel) {
+            Ok((_, warnings)) => warnings.iter().for_each(|w| eprintln!("{w}")),
+            Err(d) => return failed(d),
+        }
+        if !debug::stub_listening(self.port) {
+            return failed(debug::stub_unreachable(self.port));
+        }
+        let script = match debug::write_script(&kernel) {
+            Ok(script) => script,
+            Err(d) => return failed(d),
+        };
+        let args = debug::gdb_args(&kernel, &script, self.port, &self.gdb_args);
+        if verbose {
+            eprintln!("graft: {} {}", gdb.display(), args.join(" "));
+        }
+        let mut command = std::process::Command::new(&gdb);
+        command.args(&args);
+        #[cfg(unix)]
+        let error = std::os::unix::process::CommandExt::exec(&mut command);
+        #[cfg(not(unix))]
+        let error = match command.status() {
+            Ok(status) => return ExitCode::from(status.code().unwrap_or(1) as u8),
+            Err(e) => e,
+        };
+        eprintln!("error: cannot start {}: {error}", gdb.display());
+        ExitCode::FAILURE
     }
 }
 
@@ -465,6 +566,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Symbolize(a) => a.run(),
+        Command::Debug(a) => a.run(cli.verbose),
         Command::Request { stage, file } => match read_request(file) {
             Ok(text) => {
                 let started = Instant::now();
@@ -550,7 +652,7 @@ mod tests {
             Command::Link(a) => format!("{:?}", a.request()),
             Command::Image(a) => format!("{:?}", a.request()),
             Command::Run(a) => format!("{:?}", a.request()),
-            Command::Request { .. } | Command::Symbolize(_) => unreachable!(),
+            Command::Request { .. } | Command::Symbolize(_) | Command::Debug(_) => unreachable!(),
         }
     }
 
@@ -600,6 +702,20 @@ mod tests {
         assert_eq!(request, expected);
         let request = built(&["run", "k.elf", "--cmdline", "a=1 b", "--image", "k.iso"]);
         let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","command_line":"a=1 b","echo_serial":true}"#);
+        assert_eq!(request, expected);
+        // --debug: halted, the stub on 1234, no time limit unless asked; --gdb-port alone: running.
+        let request = built(&["run", "k.elf", "--debug"]);
+        let expected = from_json::<graft_stages::Run>(
+            r#"{"image":"k.elf","echo_serial":true,"gdb_port":1234,"wait_for_debugger":true,"timeout_secs":0}"#,
+        );
+        assert_eq!(request, expected);
+        let request = built(&["run", "k.elf", "--debug", "--gdb-port", "4321", "--timeout", "30"]);
+        let expected = from_json::<graft_stages::Run>(
+            r#"{"image":"k.elf","echo_serial":true,"gdb_port":4321,"wait_for_debugger":true,"timeout_secs":30}"#,
+        );
+        assert_eq!(request, expected);
+        let request = built(&["run", "k.elf", "--gdb-port", "4321"]);
+        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","echo_serial":true,"gdb_port":4321}"#);
         assert_eq!(request, expected);
         // dotnet run names both files; --iso, --uefi and --disk pick the image.
         for flag in ["--iso", "--uefi", "--disk"] {

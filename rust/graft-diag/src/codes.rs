@@ -79,6 +79,8 @@ codes! {
     DIRECT_BOOT_UNSUPPORTED = 6006, "a kernel ELF cannot boot directly this way (no PVH entry note, or UEFI or disk asked for)";
     KERNEL_SYMBOLS_UNREADABLE = 6007, "the kernel ELF named for symbolising crash reports is missing or not an ELF (the report stays as the kernel printed it)";
     KERNEL_DEBUG_INFO_MISSING = 6008, "the kernel has no symbols or no DWARF line information (built without -g / GraftDebugInfo): crash reports name fewer functions or no source lines";
+    GDB_NOT_FOUND = 6009, "gdb is not installed or not where it was said to be (graft debug)";
+    GDB_STUB_UNREACHABLE = 6010, "nothing listens on the GDB port graft debug connects to: the kernel was not started with graft run --debug (or on another port)";
     ILCOMPILER_NOT_RESOLVED = 7001, "the NativeAOT ILCompiler package or runtime pack was not restored (PublishAot, RuntimeIdentifier)";
     ILCOMPILER_VERSION_UNSUPPORTED = 7002, "the ILCompiler version is not one Graft's kernel runtime was written for";
     ILC_FAILED = 7003, "ILC failed to compile the kernel's IL to native code";

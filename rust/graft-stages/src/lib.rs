@@ -19,6 +19,7 @@
 
 pub mod assemble;
 pub mod compile_c;
+pub mod debug;
 pub mod image;
 pub mod link;
 mod objects;

@@ -12,6 +12,10 @@
 //! Codes: GRAFT6001 QEMU missing, 6002 firmware missing, 6003 time limit,
 //! 6004 QEMU failed to start or stopped abnormally, 6005 reset without exit
 //! code, 6006 a kernel ELF that cannot boot directly as asked.
+//!
+//! Debugging (`graft run --debug`, then `graft debug`; debug.rs): QEMU's GDB
+//! stub on `gdb_port`, the machine halted until gdb continues
+//! (`wait_for_debugger`), and `Kernel.gdb` written beside the kernel ELF.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -56,7 +60,8 @@ pub struct Request {
     pub firmware: Firmware,
     #[serde(default)]
     pub media: Media,
-    /// Seconds before QEMU is stopped.
+    /// Seconds before QEMU is stopped; 0: no limit (a session a person
+    /// debugs: `graft run --debug` asks for none unless given `--timeout`).
     #[serde(default = "default_timeout")]
     pub timeout_secs: f64,
     /// qemu-system-x86_64 path or name; else found on PATH.
@@ -90,6 +95,17 @@ pub struct Request {
     /// grub.cfg holds (`graft image --cmdline`), and this is ignored.
     #[serde(default)]
     pub command_line: String,
+    /// QEMU's GDB stub on this TCP port of 127.0.0.1 (`-gdb`), for
+    /// `graft debug` or any gdb (`target remote localhost:PORT`). With a
+    /// kernel ELF known (`kernel`, or its default) the run writes the gdb
+    /// setup script beside it (`Kernel.gdb`, output `gdb_script`).
+    #[serde(default)]
+    pub gdb_port: Option<u16>,
+    /// Start the machine halted (QEMU `-S`) until a debugger continues it;
+    /// the GDB stub is on `gdb_port`, else on 1234. The time limit still
+    /// counts while it waits: a person's session asks for `timeout_secs` 0.
+    #[serde(default)]
+    pub wait_for_debugger: bool,
 }
 
 /// Seconds before QEMU is stopped when the request gives no `timeout_secs`.
@@ -127,6 +143,10 @@ pub struct Output {
     pub duration_ms: u64,
     /// The QEMU command line, as one would retype it.
     pub command: String,
+    /// The gdb setup script written for a debugging run (request field
+    /// `gdb_port` or `wait_for_debugger`), beside the kernel ELF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gdb_script: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -182,7 +202,38 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
         false => session.progress(&format!("booting {} ({:?}, {:?})", request.image.display(), request.firmware, request.media)),
     }
     session.debug(&command);
-    boot(&qemu, &args, request, command, session)
+    let gdb_script = gdb_port(request).and_then(|port| prepare_debugging(request, port, session));
+    boot(&qemu, &args, request, command, session).map(|output| Output { gdb_script, ..output })
+}
+
+/// The GDB stub's port, when the run has one.
+fn gdb_port(request: &Request) -> Option<u16> {
+    request.gdb_port.or(request.wait_for_debugger.then_some(crate::debug::DEFAULT_GDB_PORT))
+}
+
+/// Writes the gdb setup script beside the kernel ELF (a warning when it
+/// cannot: the stub works without it) and says how to attach.
+fn prepare_debugging(request: &Request, port: u16, session: &mut Session<'_>) -> Option<PathBuf> {
+    let script = match known_kernel(request).filter(|k| is_elf_file(k)) {
+        Some(kernel) => match crate::debug::write_script(&kernel) {
+            Ok(script) => Some((kernel, script)),
+            Err(diagnostic) => {
+                session.report(Diagnostic { severity: graft_diag::Severity::Warning, ..diagnostic });
+                None
+            }
+        },
+        None => None,
+    };
+    let halted = if request.wait_for_debugger { "halted, " } else { "" };
+    match &script {
+        Some((kernel, script)) => session.progress(&format!(
+            "QEMU is {halted}waiting for gdb on localhost:{port}: graft debug {} --port {port} (or gdb {0} -ex 'target remote localhost:{port}' -x {})",
+            kernel.display(),
+            script.display()
+        )),
+        None => session.progress(&format!("QEMU is {halted}waiting for gdb on localhost:{port} (target remote localhost:{port})")),
+    }
+    script.map(|(_, script)| script)
 }
 
 /// Whether `path` starts with the ELF magic (a kernel, not an image).
@@ -241,6 +292,13 @@ fn base_args(request: &Request, direct: bool) -> Vec<String> {
     .map(String::from)
     .into();
     args.extend(["-m".into(), request.memory_mib.to_string()]);
+    // The stub listens on this machine only.
+    if let Some(port) = gdb_port(request) {
+        args.extend(["-gdb".into(), format!("tcp:127.0.0.1:{port}")]);
+    }
+    if request.wait_for_debugger {
+        args.push("-S".into());
+    }
     match request.media {
         // No firmware boot, no GRUB: QEMU loads the ELF and starts its PVH entry.
         _ if direct => {
@@ -334,8 +392,12 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         text
     });
 
-    let limit = Duration::from_secs_f64(request.timeout_secs.max(0.0));
-    let status = match child.wait_timeout(limit) {
+    // 0 (or less): no limit, as a person's debugging session needs.
+    let waited = match request.timeout_secs > 0.0 {
+        true => child.wait_timeout(Duration::from_secs_f64(request.timeout_secs)),
+        false => child.wait().map(Some),
+    };
+    let status = match waited {
         Ok(Some(status)) => Some(status),
         Ok(None) => {
             let _ = child.kill();
@@ -377,6 +439,7 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         mark_ms: marked.map(|d| d.as_millis() as u64),
         duration_ms: duration.as_millis() as u64,
         command,
+        gdb_script: None,
     };
     match outcome {
         Outcome::Exited => session.progress(&format!("kernel exited with code {} after {} ms", kernel_exit_code.unwrap_or(0), output.duration_ms)),
@@ -398,17 +461,20 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
 /// its default), and what loading it had to say: warnings only, a run never
 /// fails for want of symbols.
 fn crash_symbols(request: &Request) -> (Option<crate::symbolize::Symbolizer>, Vec<Diagnostic>) {
-    let kernel = match &request.kernel {
-        Some(kernel) => kernel.clone(),
-        None if is_elf_file(&request.image) => request.image.clone(),
-        None => match request.image.with_file_name("Kernel.elf") {
-            beside if beside.is_file() => beside,
-            _ => return (None, Vec::new()),
-        },
-    };
+    let Some(kernel) = known_kernel(request) else { return (None, Vec::new()) };
     match crate::symbolize::Symbolizer::open(&kernel) {
         Ok((symbolizer, warnings)) => (Some(symbolizer), warnings),
         Err(error) => (None, vec![Diagnostic { severity: graft_diag::Severity::Warning, ..error }]),
+    }
+}
+
+/// The kernel ELF of the run: request field `kernel`, else `image` when it
+/// is a kernel ELF, else `Kernel.elf` beside the image when it exists.
+fn known_kernel(request: &Request) -> Option<PathBuf> {
+    match &request.kernel {
+        Some(kernel) => Some(kernel.clone()),
+        None if is_elf_file(&request.image) => Some(request.image.clone()),
+        None => Some(request.image.with_file_name("Kernel.elf")).filter(|beside| beside.is_file()),
     }
 }
 
