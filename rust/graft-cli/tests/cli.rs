@@ -224,3 +224,41 @@ fn request_replays_the_file_as_is() {
     let err = text(&out.stderr);
     assert!(err.contains("error GRAFT9003") && err.contains("extra_arg"), "{err}");
 }
+
+/// `graft symbolize` reads a serial log on stdin and names each `[0x..]`
+/// frame: here the address of a label on a known line of a clang-built ELF.
+#[test]
+fn symbolize_names_the_function_and_line_of_a_frame() {
+    require_tools(&[("clang", "clang"), ("ld.lld", "lld")]);
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("crash.c");
+    std::fs::write(&source, "int entry(void) {\n    int y = 3;\n    __asm__ volatile(\".globl probe\\nprobe: nop\");\n    return y;\n}\n").unwrap();
+    let elf = dir.path().join("crash.elf");
+    let built = Command::new("clang")
+        .args(["-g", "-O0", "-ffreestanding", "-nostdlib", "-static", "-fuse-ld=lld", "-Wl,-e,entry", "-o"])
+        .arg(&elf)
+        .arg(&source)
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let nm = Command::new("nm").arg(&elf).output().expect("nm (binutils)");
+    let probe = text(&nm.stdout).lines().find_map(|l| l.strip_suffix(" T probe").map(str::to_string)).expect("probe in nm");
+    let probe = u64::from_str_radix(&probe, 16).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graft"))
+        .arg("symbolize")
+        .arg(&elf)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    write!(child.stdin.take().unwrap(), "before\n  at [0x{probe:x}]\nafter\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.first().map(String::as_str), Some("before"), "{lines:?}");
+    assert!(lines[1].contains("entry") && lines[1].ends_with("crash.c:line 3"), "{lines:?}");
+    assert_eq!(lines.last().map(String::as_str), Some("after"), "{lines:?}");
+}
