@@ -227,7 +227,7 @@ fn prepare_debugging(request: &Request, port: u16, session: &mut Session<'_>) ->
     let halted = if request.wait_for_debugger { "halted, " } else { "" };
     match &script {
         Some((kernel, script)) => session.progress(&format!(
-            "QEMU is {halted}waiting for gdb on localhost:{port}: graft debug {} --port {port} (or gdb {0} -ex 'target remote localhost:{port}' -x {})",
+            "QEMU is {halted}waiting for gdb on localhost:{port}; attach with: gdb {} -ex 'target remote localhost:{port}' -x {} -ex continue (what graft debug {0} --port {port} runs)",
             kernel.display(),
             script.display()
         )),
