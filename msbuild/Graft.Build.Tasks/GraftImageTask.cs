@@ -1,5 +1,5 @@
 // Task for stage `image` (rust/graft-stages/src/image/mod.rs): the kernel ELF
-// in, a hybrid BIOS/UEFI bootable ISO out. Codes GRAFT5001-5005.
+// in, a hybrid BIOS/UEFI bootable ISO out. Codes GRAFT5001-5006.
 using System.Collections.Generic;
 using Graft.Build.Tasks.Native;
 using Microsoft.Build.Framework;
@@ -16,6 +16,8 @@ namespace Graft.Build.Tasks
         public string? GrubMkimage { get; set; }
         public string? GrubDirectory { get; set; }
         public string? CacheDirectory { get; set; }
+        /// <summary>A folder of prebuilt GRUB images (the package's kernel/grub/): no grub-mkimage run; empty: grub-mkimage.</summary>
+        public string? GrubImages { get; set; }
         /// <summary>Seconds since 1970 for every date in the image; empty: the stage's fixed default.</summary>
         public string? SourceDateEpoch { get; set; }
         public string? VolumeId { get; set; }
@@ -33,6 +35,7 @@ namespace Graft.Build.Tasks
             GrubMkimage = Tool(GrubMkimage),
             GrubDir = PathOrNull(GrubDirectory),
             CacheDir = PathOrNull(CacheDirectory),
+            GrubImages = PathOrNull(GrubImages),
             SourceDateEpoch = Number<ulong>("GraftSourceDateEpoch", SourceDateEpoch),
             VolumeId = TextOrNull(VolumeId),
             Timeout = Number<uint>("Timeout", Timeout),
@@ -47,7 +50,10 @@ namespace Graft.Build.Tasks
             return null;
         }
 
-        protected override IEnumerable<string> InputsOf(ImageRequest request) => new[] { request.Kernel };
+        /// <summary>The kernel, and the prebuilt GRUB images' manifest when they are used.</summary>
+        protected override IEnumerable<string> InputsOf(ImageRequest request) => request.GrubImages == null
+            ? new[] { request.Kernel }
+            : new[] { request.Kernel, System.IO.Path.Combine(request.GrubImages, "grub-images.json") };
 
         protected override IReadOnlyList<string> OutputsOf(ImageOutput output) => new[] { output.Output };
 

@@ -418,6 +418,23 @@ namespace Graft.Build.Tasks.Native
         public string? CacheDir { get; set; }
 
         /// <summary>
+        /// A folder of prebuilt GRUB images (<c>i386-pc/eltorito.img</c>,
+        /// <c>i386-pc/boot_hybrid.img</c>, <c>x86_64-efi/BOOTX64.EFI</c>, <c>grub-images.json</c>),
+        /// as <c>grub_images_out</c> writes it: used instead of running <c>grub-mkimage</c>,
+        /// so <c>grub_mkimage</c> and <c>grub_dir</c> are not used. The image is the same,
+        /// byte for byte, as one built with the <c>grub-mkimage</c> that made them.
+        /// </summary>
+        [JsonPropertyName("grub_images")]
+        public string? GrubImages { get; set; }
+
+        /// <summary>
+        /// Also write the GRUB images this run used, with their manifest, into
+        /// this folder, for <c>grub_images</c> (<c>scripts/pack</c> makes the package's so).
+        /// </summary>
+        [JsonPropertyName("grub_images_out")]
+        public string? GrubImagesOut { get; set; }
+
+        /// <summary>
         /// Seconds since 1970 for every date in the image; default <c>DEFAULT_EPOCH</c>.
         /// </summary>
         [JsonPropertyName("source_date_epoch")]
@@ -459,6 +476,12 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("grub_cached")]
         public required bool GrubCached { get; set; }
+
+        /// <summary>
+        /// Whether the GRUB images came from <c>grub_images</c> (no <c>grub-mkimage</c> run).
+        /// </summary>
+        [JsonPropertyName("grub_prebuilt")]
+        public required bool GrubPrebuilt { get; set; }
     }
 
     /// <remarks>Stage <c>run</c>'s request: Request in rust/graft-stages/src/run.rs.</remarks>

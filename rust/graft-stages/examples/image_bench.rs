@@ -36,6 +36,8 @@ fn main() {
         grub_mkimage: None,
         grub_dir: None,
         cache_dir: cache.then(|| dir.path().join("cache")),
+        grub_images: None,
+        grub_images_out: None,
         source_date_epoch: None,
         volume_id: None,
         timeout: 0,

@@ -88,6 +88,8 @@ fn request(output: &Path) -> Request {
         grub_mkimage: None,
         grub_dir: None,
         cache_dir: Some(scratch().join("cache")),
+        grub_images: None,
+        grub_images_out: None,
         source_date_epoch: Some(1_700_000_000),
         volume_id: Some("GRAFT_TEST".to_string()),
         timeout: 0,
@@ -347,6 +349,79 @@ fn failing_grub_mkimage_is_graft5003() {
     r.grub_mkimage = Some(tool);
     r.cache_dir = None;
     expect_error(&r, "GRAFT5003", &["simulated failure"]);
+}
+
+/// A folder of prebuilt GRUB images, written by a run that built them with
+/// grub-mkimage (no cache), and that run's image.
+fn prebuilt_images() -> &'static (PathBuf, PathBuf) {
+    static PREBUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    PREBUILT.get_or_init(|| {
+        let dir = scratch().join("prebuilt");
+        let mut r = request(&dir.join("mkimage/Kernel.iso"));
+        r.cache_dir = None;
+        r.grub_images_out = Some(dir.join("grub"));
+        let output = run(&r).expect("image stage with grub_images_out");
+        assert!(!output.grub_cached && !output.grub_prebuilt);
+        (dir.join("grub"), r.output)
+    })
+}
+
+#[test]
+fn prebuilt_grub_images_give_the_same_image_without_grub() {
+    let (grub, built) = prebuilt_images();
+    for name in ["grub-images.json", "i386-pc/eltorito.img", "i386-pc/boot_hybrid.img", "x86_64-efi/BOOTX64.EFI"] {
+        assert!(grub.join(name).is_file(), "grub_images_out wrote no {name}");
+    }
+    let manifest = std::fs::read_to_string(grub.join("grub-images.json")).unwrap();
+    assert!(manifest.contains("GRUB"), "the manifest names no GRUB version: {manifest}");
+    // No GRUB at all: neither grub-mkimage nor its module folders, no cache.
+    let dir = scratch().join("prebuilt-use");
+    let mut r = request(&dir.join("Kernel.iso"));
+    r.cache_dir = None;
+    r.grub_mkimage = Some(dir.join("no/grub-mkimage"));
+    r.grub_dir = Some(dir.join("no/grub"));
+    r.grub_images = Some(grub.clone());
+    let output = run(&r).expect("image stage from prebuilt GRUB images");
+    assert!(output.grub_prebuilt && !output.grub_cached);
+    assert!(std::fs::read(&r.output).unwrap() == std::fs::read(built).unwrap(), "the image from prebuilt GRUB images differs from the one built with grub-mkimage");
+    // ... and equals the shared image, whose GRUB images came from the cache (or grub-mkimage).
+    let shared = std::fs::read(shared_image()).unwrap();
+    assert!(std::fs::read(&r.output).unwrap() == shared, "the image from prebuilt GRUB images differs from the shared one");
+    // Written again from prebuilt images, the folder is the same.
+    let mut again = r.clone();
+    again.output = dir.join("again/Kernel.iso");
+    again.grub_images_out = Some(dir.join("copy"));
+    run(&again).expect("image stage copying prebuilt GRUB images");
+    for name in ["grub-images.json", "i386-pc/eltorito.img", "i386-pc/boot_hybrid.img", "x86_64-efi/BOOTX64.EFI"] {
+        assert!(std::fs::read(grub.join(name)).unwrap() == std::fs::read(dir.join("copy").join(name)).unwrap(), "{name} differs");
+    }
+}
+
+#[test]
+fn unusable_prebuilt_grub_images_are_graft5006() {
+    let (grub, _) = prebuilt_images();
+    let dir = scratch().join("err-prebuilt");
+    let mut r = request(&dir.join("Kernel.iso"));
+    r.grub_images = Some(dir.join("empty"));
+    expect_error(&r, "GRAFT5006", &["grub-images.json", "grub_images"]);
+
+    // Images made for another configuration (another recipe) are refused.
+    let other = dir.join("other");
+    std::fs::create_dir_all(other.join("i386-pc")).unwrap();
+    std::fs::create_dir_all(other.join("x86_64-efi")).unwrap();
+    for name in ["i386-pc/eltorito.img", "i386-pc/boot_hybrid.img", "x86_64-efi/BOOTX64.EFI"] {
+        std::fs::copy(grub.join(name), other.join(name)).unwrap();
+    }
+    let manifest = std::fs::read_to_string(grub.join("grub-images.json")).unwrap();
+    let recipe = manifest.split("\"recipe\": \"").nth(1).unwrap().split('"').next().unwrap();
+    std::fs::write(other.join("grub-images.json"), manifest.replace(recipe, "0123456789abcdef0123456789abcdef")).unwrap();
+    r.grub_images = Some(other.clone());
+    expect_error(&r, "GRAFT5006", &["another GRUB configuration"]);
+
+    // A changed image is refused.
+    std::fs::write(other.join("grub-images.json"), &manifest).unwrap();
+    std::fs::write(other.join("x86_64-efi/BOOTX64.EFI"), b"MZ not GRUB").unwrap();
+    expect_error(&r, "GRAFT5006", &["BOOTX64.EFI", "SHA-256"]);
 }
 
 #[test]

@@ -8,11 +8,23 @@
 //! itself, the platform's module files, the module list and the early config.
 //! `grub-mkimage` is deterministic (same inputs, same bytes), so a cached
 //! image equals a fresh one.
+//!
+//! Prebuilt images: `grub_images_out` writes the images a run used into a
+//! folder ([`PREBUILT_FILES`] and a manifest, [`MANIFEST`]); `grub_images`
+//! reads such a folder instead of running `grub-mkimage` (the Graft.Sdk
+//! package ships one, made by `scripts/pack`, so a user needs no GRUB). The
+//! manifest keeps each image's build key, which the ISO's serials derive
+//! from, so an ISO from prebuilt images is bit-identical to one built with
+//! the `grub-mkimage` that made them; and the recipe (what Graft bakes in:
+//! the early config, the prefix, the formats and modules), so images made
+//! for another configuration are refused (GRAFT5006) rather than booting
+//! into the wrong config.
 
 use super::common::{hex, shown, CONFIG_PATH, KERNEL_PATH};
 use super::{Error, Result};
 use crate::tool::ToolSpec;
 use graft_diag::Session;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -117,6 +129,14 @@ impl Platform {
     }
 }
 
+/// Where an image's GRUB boot images come from.
+pub(super) enum Source {
+    /// Built with the host's `grub-mkimage` (or taken from the cache).
+    Host(Host),
+    /// Read from a folder of prebuilt images (`grub_images`).
+    Prebuilt(PathBuf),
+}
+
 /// The host's GRUB: the tool and the folder with the platforms' files.
 pub(super) struct Host {
     mkimage: PathBuf,
@@ -158,13 +178,23 @@ pub(super) struct Images {
     pub boot_hybrid: Vec<u8>,
     /// Both images came from the cache.
     pub cached: bool,
+    /// The images came from a prebuilt folder (`grub_images`).
+    pub prebuilt: bool,
     /// Hashes of everything each image is built from: equal keys, equal images.
     pub bios_key: String,
     pub efi_key: String,
 }
 
-/// Builds both images, or takes them from `cache_dir`.
-pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>) -> Result<Images> {
+/// Both images: read from the prebuilt folder, or built (or taken from `cache_dir`).
+pub(super) fn build(source: &Source, cache_dir: Option<&Path>, session: &Session<'_>) -> Result<Images> {
+    match source {
+        Source::Host(host) => build_with(host, cache_dir, session),
+        Source::Prebuilt(dir) => prebuilt(dir),
+    }
+}
+
+/// Builds both images with `grub-mkimage`, or takes them from `cache_dir`.
+fn build_with(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>) -> Result<Images> {
     let config = early_config();
     let tool = std::fs::read(&host.mkimage).map_err(|e| {
         Error::GrubToolNotFound(format!("cannot read grub-mkimage at {}: {e}", shown(&host.mkimage)))
@@ -213,7 +243,15 @@ pub(super) fn build(host: &Host, cache_dir: Option<&Path>, session: &Session<'_>
             }
         }
     }
-    Ok(Images { bios: bios_image, efi: efi_image, boot_hybrid, cached, bios_key: bios.key, efi_key: efi.key })
+    Ok(Images {
+        bios: bios_image,
+        efi: efi_image,
+        boot_hybrid,
+        cached,
+        prebuilt: false,
+        bios_key: bios.key,
+        efi_key: efi.key,
+    })
 }
 
 /// One `grub-mkimage` run: its arguments and the files it reads.
@@ -246,21 +284,17 @@ impl Job {
         }
 
         let mut hash = Sha256::new();
-        let mut field = |bytes: &[u8]| {
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(bytes);
-        };
-        field(CACHE_VERSION.as_bytes());
-        field(tool);
-        field(platform.format().as_bytes());
-        field(PREFIX.as_bytes());
-        field(config.as_bytes());
+        field(&mut hash, CACHE_VERSION.as_bytes());
+        field(&mut hash, tool);
+        field(&mut hash, platform.format().as_bytes());
+        field(&mut hash, PREFIX.as_bytes());
+        field(&mut hash, config.as_bytes());
         for module in &modules {
-            field(module.as_bytes());
+            field(&mut hash, module.as_bytes());
         }
         for (name, bytes) in &files {
-            field(name.as_bytes());
-            field(bytes);
+            field(&mut hash, name.as_bytes());
+            field(&mut hash, bytes);
         }
         let key = hex(&hash.finalize()[..16]);
         Ok(Job { platform, modules, files, key })
@@ -311,6 +345,136 @@ impl Job {
         }
         Ok(image)
     }
+}
+
+/// One length-prefixed field of a hash.
+fn field(hash: &mut Sha256, bytes: &[u8]) {
+    hash.update((bytes.len() as u64).to_le_bytes());
+    hash.update(bytes);
+}
+
+/// The prebuilt folder's description of its images.
+pub(super) const MANIFEST: &str = "grub-images.json";
+
+/// The prebuilt images, by path in the folder: the `i386-pc-eltorito` image,
+/// GRUB's MBR code, the UEFI image.
+pub(super) const PREBUILT_FILES: [&str; 3] = ["i386-pc/eltorito.img", "i386-pc/boot_hybrid.img", "x86_64-efi/BOOTX64.EFI"];
+
+/// `grub-images.json`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    /// What Graft bakes into the images ([`recipe`]): another configuration's images are refused.
+    recipe: String,
+    /// The images' build keys (see [`Images`]), as `grub-mkimage`'s run computed them.
+    bios_key: String,
+    efi_key: String,
+    /// SHA-256 of each of [`PREBUILT_FILES`], in that order.
+    sha256: Vec<String>,
+    /// `grub-mkimage --version` of the tool that made them.
+    made_by: String,
+}
+
+/// A hash of everything Graft decides about the images: the early config,
+/// the prefix, each platform's format and modules. Not the tool or GRUB's
+/// module files: which GRUB made them is the packer's choice (`made_by`).
+fn recipe() -> String {
+    let mut hash = Sha256::new();
+    field(&mut hash, CACHE_VERSION.as_bytes());
+    field(&mut hash, PREFIX.as_bytes());
+    field(&mut hash, early_config().as_bytes());
+    for platform in [Platform::Bios, Platform::Efi] {
+        field(&mut hash, platform.format().as_bytes());
+        for module in platform.modules() {
+            field(&mut hash, module.as_bytes());
+        }
+    }
+    hex(&hash.finalize()[..16])
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The images of a prebuilt folder, checked against its manifest.
+fn prebuilt(dir: &Path) -> Result<Images> {
+    let unusable = |what: String| {
+        Error::GrubImagesUnusable(format!(
+            "{what}; `grub_images` ({}) must be a folder written by `grub_images_out` (graft image --grub-images-out) of this Graft version: repack the SDK with scripts/pack, or leave `grub_images` empty to build the images with grub-mkimage",
+            shown(dir)
+        ))
+    };
+    let manifest_path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| unusable(format!("cannot read {}: {e}", shown(&manifest_path))))?;
+    let manifest: Manifest = serde_json::from_str(&text)
+        .map_err(|e| unusable(format!("{} is not a GRUB images manifest: {e}", shown(&manifest_path))))?;
+    if manifest.recipe != recipe() {
+        return Err(unusable(format!(
+            "the images in it were made for another GRUB configuration (recipe {}, this Graft's is {})",
+            manifest.recipe,
+            recipe()
+        )));
+    }
+    let mut files = Vec::with_capacity(PREBUILT_FILES.len());
+    for (i, name) in PREBUILT_FILES.iter().enumerate() {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| unusable(format!("cannot read {}: {e}", shown(&path))))?;
+        if manifest.sha256.get(i) != Some(&sha256_hex(&bytes)) {
+            return Err(unusable(format!("{} is not the file its manifest describes (its SHA-256 differs)", shown(&path))));
+        }
+        files.push(bytes);
+    }
+    let [bios, boot_hybrid, efi]: [Vec<u8>; 3] = files.try_into().expect("three files");
+    if bios.len() < super::hybrid::CORE_OFFSET + 512 || boot_hybrid.len() < 512 {
+        return Err(unusable("its BIOS images are too short to be GRUB's".to_string()));
+    }
+    Ok(Images {
+        bios,
+        efi,
+        boot_hybrid,
+        cached: false,
+        prebuilt: true,
+        bios_key: manifest.bios_key,
+        efi_key: manifest.efi_key,
+    })
+}
+
+/// Writes `images` with their manifest into `dir` (`grub_images_out`), each
+/// file whole or not at all, the manifest last.
+pub(super) fn write_prebuilt(source: &Source, images: &Images, dir: &Path, session: &Session<'_>) -> Result<()> {
+    let made_by = match source {
+        Source::Host(host) => crate::tool::run(&host.mkimage, &["--version"])
+            .ok()
+            .filter(|r| r.status.success())
+            .map(|r| String::from_utf8_lossy(&r.stdout).trim().to_string())
+            .unwrap_or_else(|| shown(&host.mkimage)),
+        Source::Prebuilt(from) => std::fs::read_to_string(from.join(MANIFEST))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+            .map(|m| m.made_by)
+            .unwrap_or_default(),
+    };
+    let contents = [&images.bios, &images.boot_hybrid, &images.efi];
+    let manifest = Manifest {
+        recipe: recipe(),
+        bios_key: images.bios_key.clone(),
+        efi_key: images.efi_key.clone(),
+        sha256: contents.iter().map(|b| sha256_hex(b)).collect(),
+        made_by,
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
+    text.push('\n');
+    let write = |path: PathBuf, bytes: &[u8]| {
+        graft_diag::write_atomic(&path, |f| std::io::Write::write_all(f, bytes))
+            .map_err(|source| Error::GrubImageNotWritable { path, source })
+    };
+    for (name, bytes) in PREBUILT_FILES.iter().zip(contents) {
+        write(dir.join(name), bytes)?;
+    }
+    write(dir.join(MANIFEST), text.as_bytes())?;
+    session.progress(&format!("image: GRUB images written to {} ({})", shown(dir), manifest.made_by));
+    Ok(())
 }
 
 /// `modules` and everything they depend on, by `moddep.lst` ("name: dep dep").

@@ -3,7 +3,7 @@
 //! In: the kernel (Multiboot2 ELF), the output path, the kernel command line,
 //! where the host's GRUB lives, and optionally a cache folder, a timestamp
 //! and a volume name ([`Request`]). Out: the image's path, its size and the
-//! ways it boots ([`Output`]). Codes: GRAFT5001..5005, plus GRAFT0001/0002
+//! ways it boots ([`Output`]). Codes: GRAFT5001..5006, plus GRAFT0001/0002
 //! for the output and the kernel and GRAFT9003 for a bad command line,
 //! volume name or date: one `Error` variant each, which the parts return.
 //!
@@ -21,7 +21,8 @@
 //! by Multiboot2. The steps, each in its own module:
 //!
 //! 1. validate the request, read the kernel;
-//! 2. [`grub`]: build (or take from the cache) the two GRUB images with `grub-mkimage`;
+//! 2. [`grub`]: build (or take from the cache) the two GRUB images with `grub-mkimage`,
+//!    or read them from a folder of prebuilt ones (`grub_images`, as the package ships);
 //! 3. [`esp`]: the FAT EFI system partition image;
 //! 4. [`iso`]: the ISO 9660 volume with El Torito boot catalog (hadris-iso);
 //! 5. [`hybrid`]: the MBR in the system area, for raw-disk boot;
@@ -78,6 +79,17 @@ pub struct Request {
     /// hash of everything that goes into them.
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
+    /// A folder of prebuilt GRUB images (`i386-pc/eltorito.img`,
+    /// `i386-pc/boot_hybrid.img`, `x86_64-efi/BOOTX64.EFI`, `grub-images.json`),
+    /// as `grub_images_out` writes it: used instead of running `grub-mkimage`,
+    /// so `grub_mkimage` and `grub_dir` are not used. The image is the same,
+    /// byte for byte, as one built with the `grub-mkimage` that made them.
+    #[serde(default)]
+    pub grub_images: Option<PathBuf>,
+    /// Also write the GRUB images this run used, with their manifest, into
+    /// this folder, for `grub_images` (`scripts/pack` makes the package's so).
+    #[serde(default)]
+    pub grub_images_out: Option<PathBuf>,
     /// Seconds since 1970 for every date in the image; default [`DEFAULT_EPOCH`].
     #[serde(default)]
     pub source_date_epoch: Option<u64>,
@@ -113,6 +125,8 @@ pub struct Output {
     pub boot_modes: Vec<BootMode>,
     /// Whether both GRUB images came from `cache_dir` (no `grub-mkimage` run).
     pub grub_cached: bool,
+    /// Whether the GRUB images came from `grub_images` (no `grub-mkimage` run).
+    pub grub_prebuilt: bool,
 }
 
 /// Why the stage failed; one variant per code.
@@ -120,6 +134,8 @@ pub struct Output {
 enum Error {
     #[error("cannot write the image {}: {source}; check that its folder can be written", path.display())]
     OutputNotWritable { path: PathBuf, source: std::io::Error },
+    #[error("cannot write the GRUB image {}: {source}; check that `grub_images_out` can be written", path.display())]
+    GrubImageNotWritable { path: PathBuf, source: std::io::Error },
     #[error("cannot read the kernel {}: {source}; build it first (graft link) or correct `kernel`", path.display())]
     KernelNotReadable { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
@@ -137,12 +153,14 @@ enum Error {
     WriteFailed(String),
     #[error("{0}")]
     InvalidRequest(String),
+    #[error("{0}")]
+    GrubImagesUnusable(String),
 }
 
 impl Error {
     fn code(&self) -> Code {
         match self {
-            Error::OutputNotWritable { .. } => Code::OUTPUT_NOT_WRITABLE,
+            Error::OutputNotWritable { .. } | Error::GrubImageNotWritable { .. } => Code::OUTPUT_NOT_WRITABLE,
             Error::KernelNotReadable { .. } => Code::INPUT_NOT_READABLE,
             Error::GrubToolNotFound(_) => Code::GRUB_TOOL_NOT_FOUND,
             Error::GrubPlatformMissing { .. } => Code::GRUB_PLATFORM_MISSING,
@@ -150,12 +168,15 @@ impl Error {
             Error::TooLarge(_) => Code::IMAGE_TOO_LARGE,
             Error::WriteFailed(_) => Code::IMAGE_WRITE_FAILED,
             Error::InvalidRequest(_) => Code::INVALID_REQUEST,
+            Error::GrubImagesUnusable(_) => Code::GRUB_IMAGES_UNUSABLE,
         }
     }
 
     fn into_diagnostic(self) -> Diagnostic {
         let file = match &self {
-            Error::OutputNotWritable { path, .. } | Error::KernelNotReadable { path, .. } => Some(path.clone()),
+            Error::OutputNotWritable { path, .. }
+            | Error::GrubImageNotWritable { path, .. }
+            | Error::KernelNotReadable { path, .. } => Some(path.clone()),
             _ => None,
         };
         let diagnostic = Diagnostic::error(self.code(), self.to_string());
@@ -187,8 +208,17 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
         "image: GRUB images: BIOS {} bytes, UEFI {} bytes ({})",
         grub.bios.len(),
         grub.efi.len(),
-        if grub.cached { "from the cache" } else { "built with grub-mkimage" }
+        if grub.prebuilt {
+            "prebuilt"
+        } else if grub.cached {
+            "from the cache"
+        } else {
+            "built with grub-mkimage"
+        }
     ));
+    if let Some(dir) = &request.grub_images_out {
+        grub::write_prebuilt(&settings.grub, &grub, dir, session)?;
+    }
 
     // 3. The EFI system partition; its serial derives from what it holds.
     let epoch = settings.epoch.unix_seconds().to_le_bytes();
@@ -235,12 +265,13 @@ fn build(request: &Request, session: &Session<'_>) -> Result<Output> {
         size: layout.size,
         boot_modes: vec![BootMode::BiosCd, BootMode::UefiCd, BootMode::BiosDisk, BootMode::UefiDisk],
         grub_cached: grub.cached,
+        grub_prebuilt: grub.prebuilt,
     })
 }
 
 /// The request, checked and with defaults filled in.
 struct Settings {
-    grub: grub::Host,
+    grub: grub::Source,
     volume_id: String,
     epoch: hadris_fs::DateTime,
 }
@@ -266,7 +297,10 @@ impl Settings {
             .ok()
             .and_then(|s| hadris_fs::DateTime::from_unix_seconds(s).ok())
             .ok_or_else(|| Error::InvalidRequest(format!("`source_date_epoch` {seconds} is out of range")))?;
-        let grub = grub::Host::find(request.grub_mkimage.as_deref(), request.grub_dir.as_deref())?;
+        let grub = match &request.grub_images {
+            Some(dir) => grub::Source::Prebuilt(dir.clone()),
+            None => grub::Source::Host(grub::Host::find(request.grub_mkimage.as_deref(), request.grub_dir.as_deref())?),
+        };
         Ok(Settings { grub, volume_id, epoch })
     }
 }
