@@ -262,3 +262,37 @@ fn symbolize_names_the_function_and_line_of_a_frame() {
     assert!(lines[1].contains("entry") && lines[1].ends_with("crash.c:line 3"), "{lines:?}");
     assert_eq!(lines.last().map(String::as_str), Some("after"), "{lines:?}");
 }
+
+/// A `graft run` that is killed (as `dotnet watch` does on a restart) takes
+/// its QEMU with it: here a machine with nothing to boot, which would spin in
+/// the firmware until its time limit.
+#[test]
+fn qemu_ends_with_a_killed_graft_run() {
+    require_tools(&[("qemu-system-x86_64", "qemu-system-x86"), ("pgrep", "procps")]);
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("nothing-to-boot.iso");
+    std::fs::write(&image, vec![0u8; 1 << 20]).unwrap();
+    // QEMU's command line, not graft's (which names the image too).
+    let pattern = format!("qemu-system-x86_64 .*{}", image.display());
+    let qemu_running = || Command::new("pgrep").arg("-f").arg(&pattern).output().unwrap().status.success();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_graft"))
+        .arg("run")
+        .arg(&image)
+        .args(["--iso", "--timeout", "120", "--no-echo"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !qemu_running() {
+        assert!(started.elapsed().as_secs() < 30, "QEMU did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while qemu_running() {
+        assert!(killed.elapsed().as_secs() < 10, "QEMU still runs after graft run was killed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

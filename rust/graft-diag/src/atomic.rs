@@ -23,9 +23,14 @@ impl PendingOutput {
         };
         std::fs::create_dir_all(dir)?;
         let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // tempfile's own 0600 would carry over to the output; an output is
+        // created as any file is (0666 less the umask).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
             .tempfile_in(dir)?
             .into_temp_path();
         Ok(PendingOutput { temp, final_path: final_path.to_path_buf() })
@@ -74,6 +79,18 @@ mod tests {
         assert_eq!(std::fs::read(&out).unwrap(), b"old");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("Kernel.iso")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others_as_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("Kernel.iso");
+        write_atomic(&out, |f| f.write_all(b"iso")).unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        // The umask may take away group or other write, never read (022 and 002 are usual).
+        assert_eq!(mode & 0o644, 0o644, "mode {mode:o}");
     }
 
     #[test]

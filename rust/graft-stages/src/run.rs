@@ -339,13 +339,27 @@ fn firmware_args(explicit: Option<&Path>, scratch: &Path) -> Result<Vec<String>,
     })
 }
 
+/// QEMU is killed when the thread that started it ends, so a `graft run`
+/// that is stopped (`dotnet watch` restarting `dotnet run`, Ctrl+C, a killed
+/// test) never leaves a machine running on its own. The stage waits for QEMU
+/// on that same thread, so the signal never comes early.
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        });
+    }
+}
+
 fn boot(qemu: &Path, args: &[String], request: &Request, command: String, session: &mut Session<'_>) -> StageResult<Output> {
     let started = Instant::now();
-    let mut child = Command::new(qemu)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut command_line = Command::new(qemu);
+    command_line.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    die_with_parent(&mut command_line);
+    let mut child = command_line
         .spawn()
         .map_err(|e| session.error(Code::QEMU_FAILED, format!("cannot start {}: {e}", qemu.display())))?;
 
