@@ -11,7 +11,10 @@
  * with its guard page, then on that stack CoreLib's
  * InitializeModules (module registration, GC statics, frozen objects, eager
  * static constructors), __managed__Startup (library and module initialisers,
- * from ILC's --splitinit) and __managed__Main(argc, argv). Main's return value
+ * from ILC's --splitinit) and __managed__Main(argc, argv): argv[0] is
+ * "kernel", then the boot command line's words (split on white space;
+ * CoreLib gives Main(string[] args) all but argv[0], as a Linux program's
+ * Main gets its arguments). Main's return value
  * goes back to the boot entry, which writes it to port 0xf4.
  */
 #include "graft_runtime.h"
@@ -49,7 +52,35 @@ const int graft_classlib_function_count =
     (int)(sizeof graft_classlib_functions / sizeof graft_classlib_functions[0]);
 
 static char kernel_name[] = "kernel";
-static char *kernel_argv[] = {kernel_name, 0};
+
+static uint64_t boot_info;
+
+int32_t graft_boot_command_line(const char **text);
+
+/* argv for Main: "kernel", then the command line's words, in a copy on the heap. */
+static int kernel_args(char ***argv_out) {
+    const char *line;
+    int32_t length = graft_boot_command_line(&line);
+    char *copy = graft_heap_alloc((size_t)length + 1, 1);
+    int words = 0;
+    for (int32_t i = 0; i < length; i++) {
+        char c = line[i];
+        int space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+        copy[i] = space ? 0 : c;
+        if (!space && (i == 0 || copy[i - 1] == 0))
+            words++;
+    }
+    copy[length] = 0;
+    char **argv = graft_heap_alloc(sizeof(char *) * (size_t)(words + 2), 8);
+    int argc = 0;
+    argv[argc++] = kernel_name;
+    for (int32_t i = 0; i < length; i++)
+        if (copy[i] && (i == 0 || copy[i - 1] == 0))
+            argv[argc++] = copy + i;
+    argv[argc] = 0;
+    *argv_out = argv;
+    return argc;
+}
 
 /* The managed stack: 1 MiB from the heap, with an unmapped guard page below
  * it (the boot stack is 64 KiB with nothing under it but page tables). */
@@ -63,10 +94,10 @@ static uint32_t run_managed(void) {
     InitializeModules(__kernel_start, __modules_start, module_count,
                       graft_classlib_functions, graft_classlib_function_count);
     __managed__Startup();
-    return (uint32_t)__managed__Main(1, kernel_argv);
+    char **argv;
+    int argc = kernel_args(&argv);
+    return (uint32_t)__managed__Main(argc, argv);
 }
-
-static uint64_t boot_info;
 
 /* The command line the boot loader passed (graft image --cmdline), UTF-8. */
 int32_t graft_boot_command_line(const char **text) {

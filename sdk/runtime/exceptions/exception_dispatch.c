@@ -8,8 +8,11 @@
  * it. Second pass: the finally (fault) clauses between the throw site and
  * that clause run, innermost first; then the catch funclet runs and execution
  * resumes where it says, with the catching frame's registers and stack.
- * An exception escaping a funclet continues in the funclet's parent frame
- * after the clause that ran it. No handler: CoreLib's RuntimeFailFast prints
+ * An exception escaping a catch or finally funclet continues in the
+ * funclet's parent frame after the clause that ran it; one escaping a filter
+ * makes the filter false (as on .NET): the finally clauses inside the filter
+ * run and the filter's call returns 0, so the search goes on with the next
+ * clause. No handler: CoreLib's RuntimeFailFast prints
  * "Unhandled exception. <type>: <message>" and stops (exit 0x7B).
  *
  * Each managed frame the first pass visits goes to CoreLib's
@@ -135,6 +138,7 @@ typedef struct ThrowContext {
 typedef struct Active {
     Frame frame;
     uint32_t clause;
+    int filter;         /* a filter funclet: an exception leaving it makes it false */
     Object *exception;
     uint64_t dispatcher_rsp;
 } Active;
@@ -162,12 +166,13 @@ static void regs_to_frame(Frame *f, const uint64_t regs[6]) {
  * the record when the funclet returns, except for a catch: graft_resume
  * then leaves the dispatcher for good. */
 static uint64_t run_funclet(const Frame *frame, uint32_t clause, uint64_t funclet, Object *arg,
-                            Object *caught, uint64_t dispatcher_rsp, uint64_t regs[6]) {
+                            Object *caught, uint64_t dispatcher_rsp, uint64_t regs[6], int filter) {
     if (active_count == MAX_ACTIVE)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
     Active *a = &active[active_count++];
     a->frame = *frame;
     a->clause = clause;
+    a->filter = filter;
     a->exception = caught;
     a->dispatcher_rsp = dispatcher_rsp;
     regs_from_frame(frame, regs);
@@ -201,7 +206,11 @@ static int is_instance(Object *ex, MethodTable *type) {
 
 /* Steps to the next frame to search: the caller, or, for a funclet the
  * dispatcher called, the funclet's parent frame (then *skip_through is the
- * clause that ran it). Returns 0 at the end of managed frames. */
+ * clause that ran it). Returns 0 at the end of managed frames, and
+ * FILTER_BOUNDARY when the frame is a filter funclet's return into the
+ * dispatcher that called it (*active_index: that filter's record; *f: the
+ * registers at that return). */
+#define FILTER_BOUNDARY 2
 static int step(Frame *f, int64_t *skip_through, int *active_index) {
     if (!graft_unwind(f))
         return 0;
@@ -210,6 +219,8 @@ static int step(Frame *f, int64_t *skip_through, int *active_index) {
         if (*active_index <= 0)
             return 0;
         Active *a = &active[--*active_index];
+        if (a->filter)
+            return FILTER_BOUNDARY;
         *f = a->frame;
         *skip_through = a->clause;
     }
@@ -267,7 +278,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     uint64_t regs[6];
 
     /* First pass: find the handler. */
-    Frame f = start, target;
+    Frame f = start, target = {0};
     int64_t skip = -1;
     int search_active = active_count;
     uint32_t target_clause = 0;
@@ -292,9 +303,9 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 if (clause.kind == CLAUSE_TYPED && is_instance(ex, clause.type))
                     found = 1;
                 else if (clause.kind == CLAUSE_FILTER) {
-                    /* (An exception leaving the filter continues after this
-                     * clause, where .NET would take the filter as false.) */
-                    found = (uint32_t)run_funclet(&f, i, clause.filter, ex, 0, dispatcher_rsp, regs) != 0;
+                    /* An exception leaving the filter returns 0 here (the
+                     * FILTER_BOUNDARY case below, in that exception's dispatch). */
+                    found = (uint32_t)run_funclet(&f, i, clause.filter, ex, 0, dispatcher_rsp, regs, 1) != 0;
                     active_count--;
                 }
                 if (found) {
@@ -306,9 +317,13 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
             if (found)
                 break;
         }
-        if (!step(&f, &skip, &search_active))
+        int stepped = step(&f, &skip, &search_active);
+        if (stepped == FILTER_BOUNDARY)
+            break; /* no handler inside the filter: the filter is false */
+        if (!stepped)
             unhandled(ex, start.rip);
     }
+    int filter_false = !found;
 
     /* Second pass: run the finally clauses up to the handler. */
     f = start;
@@ -327,19 +342,28 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 if ((int64_t)i <= skip || clause.kind != CLAUSE_FAULT ||
                     offset < clause.try_start || offset >= clause.try_end)
                     continue;
-                run_funclet(&f, i, clause.handler, 0, 0, dispatcher_rsp, regs);
+                run_funclet(&f, i, clause.handler, 0, 0, dispatcher_rsp, regs, 0);
                 active_count--;
                 regs_to_frame(&f, regs);
             }
         }
         if (is_target)
             break;
-        if (!step(&f, &skip, &walk_active))
+        int stepped = step(&f, &skip, &walk_active);
+        if (stepped == FILTER_BOUNDARY && filter_false) {
+            /* Return 0 from the filter's graft_call_funclet, with the
+             * registers its funclet would have returned with; funclets
+             * started inside the filter are abandoned. */
+            active_count = walk_active + 1;
+            regs_from_frame(&f, regs);
+            graft_resume(regs, f.reg[7], (uint64_t)(uintptr_t)graft_funclet_return);
+        }
+        if (stepped != 1)
             graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: lost the handler's frame in the second pass");
     }
 
     /* The catch: run it, then continue where it says in its frame. */
-    uint64_t resume = run_funclet(&target, target_clause, catch_clause.handler, ex, ex, dispatcher_rsp, regs);
+    uint64_t resume = run_funclet(&target, target_clause, catch_clause.handler, ex, ex, dispatcher_rsp, regs, 0);
     /* Funclets still running below the resumed frame are abandoned. */
     uint64_t resume_rsp = target.reg[7];
     while (active_count > 0 && active[active_count - 1].dispatcher_rsp < resume_rsp)

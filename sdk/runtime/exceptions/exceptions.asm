@@ -12,8 +12,9 @@
 ;                     stores the registers back into regs; returns rax
 ;   graft_funclet_return   the return address inside graft_call_funclet (the
 ;                     unwinder recognises funclets called by the dispatcher)
-;   graft_resume(regs, rsp, rip)   continues after a catch: loads the
-;                     callee-saved registers, rsp, and jumps to rip
+;   graft_resume(regs, rsp, rip)   continues after a catch (or returns 0
+;                     from a filter an exception left): loads the callee-saved
+;                     registers, rsp, rax = 0, and jumps to rip
 ;   RhpGetCurrentThreadStackTrace(buffer, length, address_in_frame)
 ;                     captures the caller's registers like RhpThrowEx and
 ;                     returns graft_stack_trace(context, buffer, length, address)
@@ -100,6 +101,7 @@ graft_funclet_return:
 graft_resume:                   ; rdi = regs, rsi = rsp, rdx = rip
     LOAD_CALLEE_SAVED rdi
     mov rsp, rsi
+    xor eax, eax                ; a filter's result: false
     jmp rdx
 
 RhpGetCurrentThreadStackTrace:  ; rdi = buffer, esi = length, rdx = address in the caller's frame

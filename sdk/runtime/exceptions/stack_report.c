@@ -185,7 +185,7 @@ void graft_write_trace_text(const char *text) {
             }
         }
         if (*end == '\n') {
-            serial_putc('\n');
+            serial_write("\n");
             end++;
         }
         line = end;

@@ -11,7 +11,9 @@
  *   SystemNative_GetLowResolutionTimestamp    milliseconds
  *   SystemNative_GetNonCryptographicallySecureRandomBytes   xorshift seeded from the TSC
  *   SystemNative_SchedGetCpu                  0
- *   SystemNative_LogError                     prints on COM1
+ *   SystemNative_LogError                     prints on COM1: CoreLib's pieces of one report
+ *                                             (prefix, message, stack trace, newline) as it
+ *                                             joins them, "graft: " before a report's first line
  *   SystemNative_Abort                        stops with GRAFT_EXIT_FAILFAST
  *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Signal_Release
  *                                             one thread: no contention, nothing to wake
@@ -55,14 +57,30 @@ void SystemNative_SetErrNo(int32_t value) { errno_value = value; }
 
 int32_t SystemNative_SchedGetCpu(void) { return 0; }
 
+/* CoreLib's fail-fast report comes in pieces ("Unhandled exception. ", the
+ * exception's text, "\n"; or "Process terminated. ", the message, "\n", the
+ * stack trace), which a Linux process writes to stderr as they are: printed
+ * the same way, they make its lines, with "graft: " where a report starts
+ * (not before an indented stack trace line) and no line of its own. */
+static int log_line_open; /* the last piece did not end its line */
+
 void SystemNative_LogError(const char *message) {
-    serial_write("graft: ");
-    graft_write_trace_text(message ? message : "(null)"); /* stack trace lines get their addresses */
-    serial_write("\n");
+    if (!message || !*message)
+        return;
+    if (!log_line_open && message[0] != ' ')
+        serial_write("graft: ");
+    graft_write_trace_text(message); /* stack trace lines get their addresses */
+    const char *end = message;
+    while (*end)
+        end++;
+    log_line_open = end[-1] != '\n';
 }
 
 void SystemNative_Abort(void) {
-    graft_panic(GRAFT_EXIT_FAILFAST, "abort (SystemNative_Abort)");
+    if (log_line_open)
+        serial_write("\n");
+    serial_write("graft: abort (SystemNative_Abort)\n");
+    debug_exit(GRAFT_EXIT_FAILFAST);
 }
 
 /* ---- time ---- */
