@@ -390,13 +390,11 @@ impl RunArgs {
 
     /// --iso with only a kernel ELF to boot would quietly boot it directly.
     fn check(&self) -> Result<(), String> {
-        let mut magic = [0u8; 4];
-        let elf = std::fs::File::open(self.boot_file()).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
-            && magic == *b"\x7fELF";
-        match self.iso && elf {
+        let file = self.boot_file();
+        match self.iso && run::is_elf(&file) {
             true => Err(format!(
                 "--iso boots an image, and {} is a kernel ELF; name the image (graft run Kernel.iso, or --image Kernel.iso)",
-                self.boot_file().display()
+                file.display()
             )),
             false => Ok(()),
         }

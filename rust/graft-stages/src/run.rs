@@ -214,7 +214,7 @@ fn gdb_port(request: &Request) -> Option<u16> {
 /// Writes the gdb setup script beside the kernel ELF (a warning when it
 /// cannot: the stub works without it) and says how to attach.
 fn prepare_debugging(request: &Request, port: u16, session: &mut Session<'_>) -> Option<PathBuf> {
-    let script = match known_kernel(request).filter(|k| is_elf_file(k)) {
+    let script = match known_kernel(request).filter(|k| is_elf(k)) {
         Some(kernel) => match crate::debug::write_script(&kernel) {
             Ok(script) => Some((kernel, script)),
             Err(diagnostic) => {
@@ -236,14 +236,15 @@ fn prepare_debugging(request: &Request, port: u16, session: &mut Session<'_>) ->
     script.map(|(_, script)| script)
 }
 
-/// Whether `path` starts with the ELF magic (a kernel, not an image).
-fn is_elf(path: &Path) -> bool {
+/// Whether `path` starts with the ELF magic (a kernel, not an image): how
+/// the stage, and the CLI before it, tell a direct boot from an image's.
+pub fn is_elf(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
 }
 
 /// A kernel ELF boots directly only on a BIOS machine, and only with a PVH
-/// entry note (the link stage checks the note's form; here: is there one).
+/// entry note, read as the link stage checks it (link/check.rs).
 fn check_direct(request: &Request, session: &mut Session<'_>) -> StageResult<()> {
     let kernel = request.image.display();
     let problem = if request.firmware != Firmware::Bios || request.media != Media::Cdrom {
@@ -251,11 +252,12 @@ fn check_direct(request: &Request, session: &mut Session<'_>) -> StageResult<()>
             "'{kernel}' is a kernel ELF, which boots directly on a BIOS machine only; boot its image (Kernel.iso) for UEFI or as a disk"
         ))
     } else {
-        match std::fs::read(&request.image).map(|data| has_pvh_note(&data)) {
-            Ok(true) => None,
-            Ok(false) => Some(format!(
+        match std::fs::read(&request.image).map(|data| crate::link::pvh_entry_of(&data)) {
+            Ok(Ok(Some(_))) => None,
+            Ok(Ok(None)) => Some(format!(
                 "'{kernel}' has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so QEMU cannot start it directly; link it with Graft's boot entry (sdk/boot) and linker script, or boot its image (Kernel.iso)"
             )),
+            Ok(Err(problem)) => Some(format!("'{kernel}' cannot boot directly: {problem}")),
             Err(e) => Some(format!("cannot read '{kernel}': {e}")),
         }
     };
@@ -263,24 +265,6 @@ fn check_direct(request: &Request, session: &mut Session<'_>) -> StageResult<()>
         None => Ok(()),
         Some(message) => Err(session.fail(Diagnostic::error(Code::DIRECT_BOOT_UNSUPPORTED, message).at(&request.image, None, None))),
     }
-}
-
-/// Whether an ELF has a `Xen` note of type XEN_ELFNOTE_PHYS32_ENTRY (18) in
-/// a PT_NOTE segment, where QEMU's loader looks.
-fn has_pvh_note(data: &[u8]) -> bool {
-    use object::read::elf::{FileHeader, ProgramHeader};
-    let Ok(header) = object::elf::FileHeader64::<object::Endianness>::parse(data) else { return false };
-    let Ok(endian) = header.endian() else { return false };
-    let Ok(segments) = header.program_headers(endian, data) else { return false };
-    segments.iter().any(|segment| {
-        let Ok(Some(mut notes)) = segment.notes(endian, data) else { return false };
-        while let Ok(Some(note)) = notes.next() {
-            if note.name() == b"Xen" && note.n_type(endian).0 == 18 {
-                return true;
-            }
-        }
-        false
-    })
 }
 
 fn base_args(request: &Request, direct: bool) -> Vec<String> {
@@ -487,13 +471,8 @@ fn crash_symbols(request: &Request) -> (Option<crate::symbolize::Symbolizer>, Ve
 fn known_kernel(request: &Request) -> Option<PathBuf> {
     match &request.kernel {
         Some(kernel) => Some(kernel.clone()),
-        None if is_elf_file(&request.image) => Some(request.image.clone()),
+        None if is_elf(&request.image) => Some(request.image.clone()),
         None => Some(request.image.with_file_name("Kernel.elf")).filter(|beside| beside.is_file()),
     }
 }
 
-/// Whether `path` starts with the ELF magic.
-fn is_elf_file(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
-}

@@ -117,6 +117,16 @@ pub(super) fn kernel(data: &[u8], entry: &str, objects: &[PathBuf], session: &mu
 /// physical address a PVH loader starts the kernel at.
 const XEN_ELFNOTE_PHYS32_ENTRY: u32 = 18;
 
+/// The PVH entry a kernel ELF's note names (`run` asks before a direct
+/// boot): `None` without a note QEMU would find; Err: a malformed note.
+pub(crate) fn pvh_entry_of(data: &[u8]) -> Result<Option<u64>, String> {
+    let file = object::File::parse(data).map_err(|e| format!("not a readable ELF file: {e}"))?;
+    Ok(match pvh_entry(&file, data)? {
+        PvhNote::Entry(entry) => Some(entry),
+        PvhNote::Absent | PvhNote::Hidden(_) => None,
+    })
+}
+
 /// What [`pvh_entry`] found.
 #[derive(Debug, PartialEq, Eq)]
 enum PvhNote {

@@ -41,6 +41,7 @@
 //! | GRAFT9003 | no objects in the request                              | here             |
 
 mod check;
+pub(crate) use check::pvh_entry_of;
 mod lld;
 mod messages;
 
