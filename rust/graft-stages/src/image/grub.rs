@@ -20,7 +20,7 @@
 //! for another configuration are refused (GRAFT5006) rather than booting
 //! into the wrong config.
 
-use super::common::{hex, shown, CONFIG_PATH, KERNEL_PATH};
+use super::common::{content_digest, hex, shown, CONFIG_PATH, KERNEL_PATH};
 use super::{Error, Result};
 use crate::tool::ToolSpec;
 use graft_diag::Session;
@@ -283,20 +283,12 @@ impl Job {
             files.push((name, bytes));
         }
 
-        let mut hash = Sha256::new();
-        field(&mut hash, CACHE_VERSION.as_bytes());
-        field(&mut hash, tool);
-        field(&mut hash, platform.format().as_bytes());
-        field(&mut hash, PREFIX.as_bytes());
-        field(&mut hash, config.as_bytes());
-        for module in &modules {
-            field(&mut hash, module.as_bytes());
-        }
+        let mut parts: Vec<&[u8]> = vec![CACHE_VERSION.as_bytes(), tool, platform.format().as_bytes(), PREFIX.as_bytes(), config.as_bytes()];
+        parts.extend(modules.iter().map(|m| m.as_bytes()));
         for (name, bytes) in &files {
-            field(&mut hash, name.as_bytes());
-            field(&mut hash, bytes);
+            parts.extend([name.as_bytes(), bytes.as_slice()]);
         }
-        let key = hex(&hash.finalize()[..16]);
+        let key = hex(&content_digest(&parts)[..16]);
         Ok(Job { platform, modules, files, key })
     }
 
@@ -347,12 +339,6 @@ impl Job {
     }
 }
 
-/// One length-prefixed field of a hash.
-fn field(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update((bytes.len() as u64).to_le_bytes());
-    hash.update(bytes);
-}
-
 /// The prebuilt folder's description of its images.
 pub(super) const MANIFEST: &str = "grub-images.json";
 
@@ -379,17 +365,13 @@ struct Manifest {
 /// the prefix, each platform's format and modules. Not the tool or GRUB's
 /// module files: which GRUB made them is the packer's choice (`made_by`).
 fn recipe() -> String {
-    let mut hash = Sha256::new();
-    field(&mut hash, CACHE_VERSION.as_bytes());
-    field(&mut hash, PREFIX.as_bytes());
-    field(&mut hash, early_config().as_bytes());
+    let config = early_config();
+    let mut parts: Vec<&[u8]> = vec![CACHE_VERSION.as_bytes(), PREFIX.as_bytes(), config.as_bytes()];
     for platform in [Platform::Bios, Platform::Efi] {
-        field(&mut hash, platform.format().as_bytes());
-        for module in platform.modules() {
-            field(&mut hash, module.as_bytes());
-        }
+        parts.push(platform.format().as_bytes());
+        parts.extend(platform.modules().iter().map(|m| m.as_bytes()));
     }
-    hex(&hash.finalize()[..16])
+    hex(&content_digest(&parts)[..16])
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
