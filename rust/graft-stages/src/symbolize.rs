@@ -254,15 +254,15 @@ impl EchoFilter {
     pub fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         self.pending.extend_from_slice(bytes);
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            if self.streaming {
-                out.extend_from_slice(&line);
-            } else {
-                self.symbolize_into(&line, &mut out);
-            }
+        // Each whole line in turn, then what they took cut off the front once.
+        let mut start = 0;
+        while let Some(length) = self.pending[start..].iter().position(|&b| b == b'\n') {
+            let end = start + length + 1;
+            self.emit_line(&self.pending[start..end], &mut out);
             self.streaming = false;
+            start = end;
         }
+        self.pending.drain(..start);
         if !self.pending.is_empty() && (self.streaming || !may_be_frame_line(&self.pending)) {
             out.append(&mut self.pending);
             self.streaming = true;
@@ -274,13 +274,18 @@ impl EchoFilter {
     pub fn finish(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
         let line = std::mem::take(&mut self.pending);
-        if self.streaming {
-            out.extend_from_slice(&line);
-        } else {
-            self.symbolize_into(&line, &mut out);
-        }
+        self.emit_line(&line, &mut out);
         self.streaming = false;
         out
+    }
+
+    /// A finished line: passed on as is when its start already was, else symbolised.
+    fn emit_line(&self, line: &[u8], out: &mut Vec<u8>) {
+        if self.streaming {
+            out.extend_from_slice(line);
+        } else {
+            self.symbolize_into(line, out);
+        }
     }
 
     fn symbolize_into(&self, line: &[u8], out: &mut Vec<u8>) {
