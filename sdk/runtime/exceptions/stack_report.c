@@ -175,7 +175,7 @@ void graft_write_trace_text(const char *text) {
                     for (uint32_t i = (!pass && t == at_trace) ? at_frame : 0; i < order[t]->count && !found; i++) {
                         if (offset_matches(order[t]->ip[i], offset)) {
                             serial_write(" ");
-                            graft_write_code_address(order[t]->fault[i] ? order[t]->ip[i] : order[t]->ip[i] - 1);
+                            graft_write_code_address(graft_code_pc(order[t]->ip[i], order[t]->fault[i]));
                             at_trace = t;
                             at_frame = i + 1;
                             found = 1;

@@ -47,6 +47,7 @@ void graft_trace_report(const Object *exception);
 /* The address to look a frame up by: a return address points after the
  * call, which may already be the next function; a fault points at the
  * faulting instruction itself. */
-static inline uint64_t graft_frame_pc(const Frame *f) { return f->fault ? f->rip : f->rip - 1; }
+static inline uint64_t graft_code_pc(uint64_t ip, int fault) { return fault ? ip : ip - 1; }
+static inline uint64_t graft_frame_pc(const Frame *f) { return graft_code_pc(f->rip, f->fault); }
 
 #endif
