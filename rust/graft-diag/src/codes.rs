@@ -44,6 +44,17 @@ codes! {
     OUTPUT_NOT_WRITABLE = 1, "an output file or its folder cannot be written";
     INPUT_NOT_READABLE = 2, "an input file is missing or cannot be read";
 
+    PLUG_TARGET_TYPE_NOT_FOUND = 1001, "a plug's target type is not in any assembly the kernel compiles (the name as written is quoted)";
+    PLUG_MEMBER_NOT_FOUND = 1002, "a plug member's target member does not exist on the target type (the closest candidates are named with their full signatures)";
+    PLUG_ATHIS_MISSING = 1003, "a plug for an instance member lacks the first parameter `aThis` that receives the object";
+    PLUG_ATHIS_WRONG_TYPE = 1004, "a plug's `aThis` parameter is not of the target type (or object, or a pointer for a value type)";
+    PLUG_SIGNATURE_MISMATCH = 1005, "a plug member's signature differs from its target's (parameters, return type, static or instance, generic arity)";
+    PLUG_CLASS_NOT_STATIC = 1006, "a class marked [Plug] is not static";
+    PLUG_CONFLICT = 1007, "two plugs replace the same target member (both plug members are named)";
+    PLUG_ARCHITECTURE_MISMATCH = 1008, "a plug limited to one architecture is applied to a kernel built for another";
+    PLUG_INVALID = 1009, "a [Plug] or [PlugMember] attribute is malformed or a plug is shaped in a way the patcher cannot apply (what and why are said)";
+    PLUG_UNPLUGGED_NATIVE_CALL = 1010, "this call reaches a framework member with no body in a kernel (extern, InternalCall or P/Invoke) that no plug covers";
+
     MALFORMED_ASSEMBLY = 2001, "a .NET assembly or portable PDB is malformed (the table, row and offset are named)";
     ASSEMBLY_WRITE_FAILED = 2002, "the ECMA-335 engine could not lay out the rewritten assembly";
     UNSUPPORTED_METADATA = 2003, "an edit the ECMA-335 engine does not support on this metadata (for instance adding members where FieldPtr/MethodPtr tables exist)";
