@@ -29,11 +29,64 @@ namespace Graft.Build.Tasks.Native
         public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
     }
 
-    /// <remarks>Stage <c>patch</c>'s request: Request in rust/graft-stages/src/patch.rs.</remarks>
+    /// <remarks>Stage <c>patch</c>'s request: Request in rust/graft-stages/src/patch/mod.rs.</remarks>
     public sealed class PatchRequest
     {
         /// <summary>The stage name to pass to <c>graft_run</c>.</summary>
         public const string Stage = "patch";
+
+        /// <summary>
+        /// Every assembly ILC compiles: the project, its references and the
+        /// framework's implementation assemblies, System.Private.CoreLib
+        /// included. Plugs are gathered from all of them; each one holding a
+        /// plugged target is patched.
+        /// </summary>
+        [JsonPropertyName("assemblies")]
+        public required string[] Assemblies { get; set; }
+
+        /// <summary>
+        /// Where patched copies go, as <c>&lt;output_dir&gt;/&lt;file name&gt;</c> (and <c>.pdb</c>).
+        /// </summary>
+        [JsonPropertyName("output_dir")]
+        public required string OutputDir { get; set; }
+
+        /// <summary>
+        /// The architecture the kernel is built for; plugs limited to another
+        /// one are skipped. Default: x64.
+        /// </summary>
+        [JsonPropertyName("architecture")]
+        public KernelArchitecture? Architecture { get; set; }
+    }
+
+    /// <remarks>Output in rust/graft-stages/src/patch/mod.rs.</remarks>
+    public sealed class PatchOutput
+    {
+        /// <summary>
+        /// The assemblies that were patched, in input order; every other input
+        /// is unchanged and was not written.
+        /// </summary>
+        [JsonPropertyName("patched")]
+        public required PatchedAssembly[] Patched { get; set; }
+
+        /// <summary>
+        /// Every plug applied, target first.
+        /// </summary>
+        [JsonPropertyName("applied")]
+        public required AppliedPlug[] Applied { get; set; }
+
+        /// <summary>
+        /// Plugs not applied, and why (an optional target that is missing, or
+        /// another architecture).
+        /// </summary>
+        [JsonPropertyName("skipped")]
+        public required SkippedPlug[] Skipped { get; set; }
+    }
+
+    /// <remarks>Stage <c>rewrite</c>'s request: RewriteRequest in rust/graft-stages/src/patch/rewrite.rs.</remarks>
+    public sealed class RewriteRequest
+    {
+        /// <summary>The stage name to pass to <c>graft_run</c>.</summary>
+        public const string Stage = "rewrite";
 
         /// <summary>
         /// The assembly to read (.dll or .exe).
@@ -62,8 +115,8 @@ namespace Graft.Build.Tasks.Native
         public string? OutputPdb { get; set; }
     }
 
-    /// <remarks>Output in rust/graft-stages/src/patch.rs.</remarks>
-    public sealed class PatchOutput
+    /// <remarks>RewriteOutput in rust/graft-stages/src/patch/rewrite.rs.</remarks>
+    public sealed class RewriteOutput
     {
         [JsonPropertyName("output")]
         public required string Output { get; set; }
@@ -85,12 +138,6 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("unchanged")]
         public required bool Unchanged { get; set; }
-
-        /// <summary>
-        /// Edits applied (0 until plugs exist).
-        /// </summary>
-        [JsonPropertyName("edits")]
-        public required ulong Edits { get; set; }
 
         /// <summary>
         /// Metadata no longer fit where it was and went into a new section.
@@ -123,7 +170,7 @@ namespace Graft.Build.Tasks.Native
         public required bool EmbeddedPdb { get; set; }
     }
 
-    /// <remarks>Stage <c>inspect</c>'s request: InspectRequest in rust/graft-stages/src/patch.rs.</remarks>
+    /// <remarks>Stage <c>inspect</c>'s request: InspectRequest in rust/graft-stages/src/patch/rewrite.rs.</remarks>
     public sealed class InspectRequest
     {
         /// <summary>The stage name to pass to <c>graft_run</c>.</summary>
@@ -136,7 +183,7 @@ namespace Graft.Build.Tasks.Native
         public required string Input { get; set; }
     }
 
-    /// <remarks>InspectOutput in rust/graft-stages/src/patch.rs.</remarks>
+    /// <remarks>InspectOutput in rust/graft-stages/src/patch/rewrite.rs.</remarks>
     public sealed class InspectOutput
     {
         [JsonPropertyName("input")]
@@ -644,6 +691,87 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonPropertyName("gdb_script")]
         public string? GdbScript { get; set; }
+    }
+
+    /// <summary>
+    /// The architectures a plug can be limited to (Graft.PlugArchitecture).
+    /// </summary>
+    /// <remarks>KernelArchitecture in rust/graft-stages/src/patch/mod.rs.</remarks>
+    [JsonConverter(typeof(JsonStringEnumConverter<KernelArchitecture>))]
+    public enum KernelArchitecture
+    {
+        /// <summary>
+        /// x86-64.
+        /// </summary>
+        [JsonStringEnumMemberName("x64")]
+        X64,
+
+        /// <summary>
+        /// AArch64.
+        /// </summary>
+        [JsonStringEnumMemberName("arm64")]
+        Arm64,
+    }
+
+    /// <remarks>PatchedAssembly in rust/graft-stages/src/patch/mod.rs.</remarks>
+    public sealed class PatchedAssembly
+    {
+        [JsonPropertyName("input")]
+        public required string Input { get; set; }
+
+        [JsonPropertyName("output")]
+        public required string Output { get; set; }
+
+        /// <summary>
+        /// The rewritten PDB beside the output, if the input had one.
+        /// </summary>
+        [JsonPropertyName("output_pdb")]
+        public string? OutputPdb { get; set; }
+
+        /// <summary>
+        /// Members replaced or added in this assembly.
+        /// </summary>
+        [JsonPropertyName("edits")]
+        public required ulong Edits { get; set; }
+    }
+
+    /// <remarks>AppliedPlug in rust/graft-stages/src/patch/mod.rs.</remarks>
+    public sealed class AppliedPlug
+    {
+        /// <summary>
+        /// The target member's full name with its signature, e.g.
+        /// <c>System.String System.Console::ReadLine()</c>.
+        /// </summary>
+        [JsonPropertyName("target")]
+        public required string Target { get; set; }
+
+        /// <summary>
+        /// The plug member's full name with its signature.
+        /// </summary>
+        [JsonPropertyName("plug")]
+        public required string Plug { get; set; }
+    }
+
+    /// <remarks>SkippedPlug in rust/graft-stages/src/patch/mod.rs.</remarks>
+    public sealed class SkippedPlug
+    {
+        /// <summary>
+        /// The plug member (or plug class) not applied.
+        /// </summary>
+        [JsonPropertyName("plug")]
+        public required string Plug { get; set; }
+
+        /// <summary>
+        /// Its target as written in the plug.
+        /// </summary>
+        [JsonPropertyName("target")]
+        public required string Target { get; set; }
+
+        /// <summary>
+        /// Why, in words.
+        /// </summary>
+        [JsonPropertyName("reason")]
+        public required string Reason { get; set; }
     }
 
     /// <summary>

@@ -22,7 +22,8 @@ use serde::Serialize;
     long_about = "Graft's native build stages, the same ones `dotnet build` of a Graft kernel runs.\n\n\
 A .NET assembly through Graft's ECMA-335 engine:\n  \
 graft inspect bin/App.dll\n  \
-graft patch bin/App.dll -o patched/App.dll\n\n\
+graft rewrite bin/App.dll -o patched/App.dll\n  \
+graft patch -o patched bin/Kernel.dll bin/Graft.Kernel.dll ilc/System.Private.CoreLib.dll\n\n\
 A kernel from assembly and C, by hand:\n  \
 graft assemble -o obj boot.asm\n  \
 graft compile-c -o obj kernel.c\n  \
@@ -47,14 +48,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Rewrite a .NET assembly and its PDB through Graft's ECMA-335 engine (without plugs: byte-identical).
+    /// Apply the [Plug] rules found in the assemblies to the assemblies (what `dotnet build` does before ILC).
+    #[command(long_about = "Apply the [Plug] rules found in the given assemblies to the given assemblies.\n\n\
+Pass every assembly ILC compiles: the kernel, its references and the framework (System.Private.CoreLib \
+included). Plugs are gathered from each one that holds any (Graft.PlugAttribute and Cosmos gen3's \
+Cosmos.Build.API.Attributes.PlugAttribute); each assembly holding a plugged target is written, with its \
+rewritten PDB, to the output folder under its own file name. Other assemblies are not written.\n\n\
+Errors: GRAFT1001-1029 plug errors at the plug's source line, GRAFT2001 malformed assembly, GRAFT2002 the \
+engine cannot lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Nothing is \
+written on error.")]
+    Patch(PatchArgs),
+    /// Rewrite a .NET assembly and its PDB through Graft's ECMA-335 engine with no plugs (byte-identical).
     #[command(long_about = "Rewrite a .NET assembly (and its portable PDB) through Graft's ECMA-335 engine.\n\n\
-Without plugs (they come with the patcher) nothing changes and the output is byte-identical to the input; \
-the PDB next to the input (App.pdb for App.dll) is written next to the output. A changed assembly loses \
-its ReadyToRun code (the runtime compiles the IL) and its strong-name signature.\n\n\
+Nothing changes: the output is byte-identical to the input (the engine's lossless round trip); \
+the PDB next to the input (App.pdb for App.dll) is written next to the output.\n\n\
 Errors: GRAFT2001 malformed assembly or PDB (table, row and offset named), GRAFT2002 the engine cannot \
 lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Nothing is written on error.")]
-    Patch(PatchArgs),
+    Rewrite(RewriteArgs),
     /// Print a summary of a .NET assembly: sections, CLI header, streams, heaps, table row counts.
     ///
     /// Prints the PE sections, the CLI header (runtime version, flags, entry
@@ -111,6 +121,29 @@ an ELF. Warnings: GRAFT6008 no DWARF (build with GraftDebugInfo=true).")]
 
 #[derive(Args)]
 struct PatchArgs {
+    /// Every assembly ILC compiles (.dll).
+    #[arg(required = true)]
+    assemblies: Vec<PathBuf>,
+    /// Folder for the patched copies.
+    #[arg(short, long)]
+    output_dir: PathBuf,
+    /// The kernel's architecture (plugs limited to another are skipped): x64 or arm64.
+    #[arg(long, value_parser = serde_name::<patch::KernelArchitecture>)]
+    architecture: Option<patch::KernelArchitecture>,
+}
+
+impl PatchArgs {
+    fn request(&self) -> patch::Request {
+        patch::Request {
+            assemblies: self.assemblies.clone(),
+            output_dir: self.output_dir.clone(),
+            architecture: self.architecture.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct RewriteArgs {
     /// The assembly to read (.dll or .exe).
     input: PathBuf,
     /// The assembly to write (may be the input itself).
@@ -124,9 +157,9 @@ struct PatchArgs {
     output_pdb: Option<PathBuf>,
 }
 
-impl PatchArgs {
-    fn request(&self) -> patch::Request {
-        patch::Request {
+impl RewriteArgs {
+    fn request(&self) -> patch::RewriteRequest {
+        patch::RewriteRequest {
             input: self.input.clone(),
             output: self.output.clone(),
             pdb: self.pdb.clone(),
@@ -543,6 +576,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Patch(a) => exit(cli.stage::<graft_stages::Patch>(&a.request())),
+        Command::Rewrite(a) => exit(cli.stage::<graft_stages::Rewrite>(&a.request())),
         Command::Inspect(a) => match cli.stage::<graft_stages::Inspect>(&a.request()) {
             Some(output) => {
                 if !cli.json {
@@ -644,6 +678,7 @@ mod tests {
         let cli = Cli::try_parse_from(std::iter::once("graft").chain(args.iter().copied())).unwrap();
         match &cli.command {
             Command::Patch(a) => format!("{:?}", a.request()),
+            Command::Rewrite(a) => format!("{:?}", a.request()),
             Command::Inspect(a) => format!("{:?}", a.request()),
             Command::Assemble(a) => format!("{:?}", a.request()),
             Command::CompileC(a) => format!("{:?}", a.request()),
@@ -672,7 +707,8 @@ mod tests {
         }
         use graft_stages as g;
         let cases = [
-            (built(&["patch", "a.dll", "-o", "b.dll"]), from_json::<g::Patch>(r#"{"input":"a.dll","output":"b.dll"}"#)),
+            (built(&["patch", "-o", "out", "a.dll", "b.dll"]), from_json::<g::Patch>(r#"{"assemblies":["a.dll","b.dll"],"output_dir":"out"}"#)),
+            (built(&["rewrite", "a.dll", "-o", "b.dll"]), from_json::<g::Rewrite>(r#"{"input":"a.dll","output":"b.dll"}"#)),
             (built(&["inspect", "a.dll"]), from_json::<g::Inspect>(r#"{"input":"a.dll"}"#)),
             (built(&["assemble", "-o", "obj", "a.asm"]), from_json::<g::Assemble>(r#"{"sources":["a.asm"],"output_dir":"obj"}"#)),
             (built(&["compile-c", "-o", "obj", "a.c"]), from_json::<g::CompileC>(r#"{"sources":["a.c"],"output_dir":"obj"}"#)),

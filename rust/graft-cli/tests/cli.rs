@@ -1,4 +1,4 @@
-//! The built `graft` binary: help text, `inspect` and `patch` on the
+//! The built `graft` binary: help text, `inspect` and `rewrite` on the
 //! installed shared framework, and errors printed as compiler diagnostics
 //! with exit code 1. Without a prerequisite (dotnet and its shared
 //! framework; nasm, ld.lld, grub-mkimage, QEMU) a test fails, naming it.
@@ -38,7 +38,7 @@ fn help_lists_every_stage() {
     for stage in graft_stages::STAGES {
         assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{stage} "))), "--help does not list '{stage}':\n{help}");
     }
-    for sub in ["patch", "inspect"] {
+    for sub in ["patch", "rewrite", "inspect"] {
         let out = graft_str(&[sub, "--help"]);
         assert!(out.status.success());
         assert!(text(&out.stdout).contains("GRAFT2001"), "{sub} --help names its error code");
@@ -75,11 +75,11 @@ fn inspect_of_a_malformed_file_prints_graft2001() {
 }
 
 #[test]
-fn patch_round_trips() {
+fn rewrite_round_trips() {
     let dll = framework_dll("System.Collections.dll");
     let tmp = tempfile::tempdir().unwrap();
     let out_path = tmp.path().join("out/System.Collections.dll");
-    let out = graft(&["patch".as_ref(), dll.as_os_str(), "-o".as_ref(), out_path.as_os_str(), "--json".as_ref()]);
+    let out = graft(&["rewrite".as_ref(), dll.as_os_str(), "-o".as_ref(), out_path.as_os_str(), "--json".as_ref()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&out_path).unwrap(), std::fs::read(&dll).unwrap());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -90,7 +90,7 @@ fn patch_round_trips() {
     assert!(again.status.success());
     // A missing input: GRAFT0002, exit 1, no output.
     let missing = tmp.path().join("missing.dll");
-    let out = graft(&["patch".as_ref(), missing.as_os_str(), "-o".as_ref(), tmp.path().join("x.dll").as_os_str()]);
+    let out = graft(&["rewrite".as_ref(), missing.as_os_str(), "-o".as_ref(), tmp.path().join("x.dll").as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("error GRAFT0002"), "{}", text(&out.stderr));
     assert!(!tmp.path().join("x.dll").exists());

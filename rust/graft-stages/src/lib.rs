@@ -6,7 +6,8 @@
 //!
 //! | stage        | module        | codes  |
 //! |--------------|---------------|--------|
-//! | `patch`      | [`patch`]     | 2xxx   |
+//! | `patch`      | [`patch`]     | 1xxx, 2xxx |
+//! | `rewrite`    | [`patch`]     | 2xxx   |
 //! | `inspect`    | [`patch`]     | 2xxx   |
 //! | `assemble`   | [`assemble`]  | 3xxx   |
 //! | `compile-c`  | [`compile_c`] | 3xxx   |
@@ -75,8 +76,10 @@ macro_rules! stages {
 }
 
 stages! {
-    /// Rewrites a .NET assembly and its PDB through the ECMA-335 engine.
+    /// Applies the [Plug] rules to the assemblies ILC compiles.
     Patch = "patch": patch::Request -> Output via run;
+    /// Rewrites one .NET assembly and its PDB through the ECMA-335 engine, with no plugs.
+    Rewrite = "rewrite": patch::RewriteRequest -> RewriteOutput via rewrite;
     /// Summarises a .NET assembly.
     Inspect = "inspect": patch::InspectRequest -> InspectOutput via inspect;
     /// Assembles NASM and GNU sources into ELF objects.

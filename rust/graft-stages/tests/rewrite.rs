@@ -1,4 +1,4 @@
-//! The `patch` and `inspect` stages through the JSON door, on an assembly
+//! The `rewrite` and `inspect` stages through the JSON door, on an assembly
 //! the real C# compiler builds at test time and on the installed shared
 //! framework (ReadyToRun), and every error path they own. Without `dotnet`
 //! or the shared framework the tests fail, saying what to install.
@@ -24,7 +24,7 @@ fn library() -> &'static Path {
     static DLL: OnceLock<PathBuf> = OnceLock::new();
     require_dotnet();
     DLL.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graft-stages-patch/Lib");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graft-stages-rewrite/Lib");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("Lib.csproj"),
@@ -82,7 +82,7 @@ fn unchanged_patch_gives_identical_assembly_and_pdb() {
     let dll = library();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out/Lib.dll");
-    let o = ok(stage("patch", json!({ "input": dll, "output": out })));
+    let o = ok(stage("rewrite", json!({ "input": dll, "output": out })));
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(dll).unwrap(), "assembly bytes");
     assert_eq!(std::fs::read(out.with_extension("pdb")).unwrap(), std::fs::read(dll.with_extension("pdb")).unwrap(), "PDB bytes");
     assert_eq!(o["unchanged"], true);
@@ -94,7 +94,7 @@ fn unchanged_patch_gives_identical_assembly_and_pdb() {
 
     // Named PDB paths in and out.
     let pdb_out = tmp.path().join("pdbs/renamed.pdb");
-    let o = ok(stage("patch", json!({ "input": dll, "output": tmp.path().join("b.dll"), "pdb": dll.with_extension("pdb"), "output_pdb": pdb_out })));
+    let o = ok(stage("rewrite", json!({ "input": dll, "output": tmp.path().join("b.dll"), "pdb": dll.with_extension("pdb"), "output_pdb": pdb_out })));
     assert_eq!(o["output_pdb"], json!(pdb_out));
     assert_eq!(std::fs::read(&pdb_out).unwrap(), std::fs::read(dll.with_extension("pdb")).unwrap());
 
@@ -102,12 +102,12 @@ fn unchanged_patch_gives_identical_assembly_and_pdb() {
     let alone = tmp.path().join("alone/Lib.dll");
     std::fs::create_dir_all(alone.parent().unwrap()).unwrap();
     std::fs::copy(dll, &alone).unwrap();
-    let o = ok(stage("patch", json!({ "input": alone, "output": tmp.path().join("c/Lib.dll") })));
+    let o = ok(stage("rewrite", json!({ "input": alone, "output": tmp.path().join("c/Lib.dll") })));
     assert_eq!(o["output_pdb"], Value::Null);
     assert_eq!(files_in(&tmp.path().join("c")), ["Lib.dll"]);
 
     // Patching in place is allowed.
-    let o = ok(stage("patch", json!({ "input": alone, "output": alone })));
+    let o = ok(stage("rewrite", json!({ "input": alone, "output": alone })));
     assert_eq!(o["unchanged"], true);
     assert_eq!(std::fs::read(&alone).unwrap(), std::fs::read(dll).unwrap());
 }
@@ -121,7 +121,7 @@ fn framework_ready_to_run_assembly_patches_and_reads_back() {
         let bytes = std::fs::read(&input).unwrap();
         assert!(Assembly::read(&bytes).unwrap().ready_to_run().is_some(), "{name} is ReadyToRun");
         let out = tmp.path().join(name);
-        let o = ok(stage("patch", json!({ "input": input, "output": out })));
+        let o = ok(stage("rewrite", json!({ "input": input, "output": out })));
         let written = std::fs::read(&out).unwrap();
         let back = Assembly::read(&written).unwrap_or_else(|e| panic!("{name} read back: {e}"));
         assert_eq!(back.name(), Assembly::read(&bytes).unwrap().name());
@@ -148,7 +148,7 @@ fn truncated_assembly_is_one_graft2001_and_leaves_no_output() {
     for len in [0x40, 0x200, bytes.len() / 2] {
         let input = tmp.path().join(format!("truncated-{len}.dll"));
         std::fs::write(&input, &bytes[..len]).unwrap();
-        let d = single_error(stage("patch", json!({ "input": input, "output": outdir.join("x.dll") })), "GRAFT2001");
+        let d = single_error(stage("rewrite", json!({ "input": input, "output": outdir.join("x.dll") })), "GRAFT2001");
         assert!(d.message.contains("offset 0x"), "{d}");
         assert_eq!(d.file.as_deref(), Some(input.as_path()));
         assert!(d.to_string().contains("error GRAFT2001"), "{d}");
@@ -177,7 +177,7 @@ fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
     let input = tmp.path().join("corrupt.dll");
     std::fs::write(&input, &bytes).unwrap();
     let outdir = tmp.path().join("out");
-    let d = single_error(stage("patch", json!({ "input": input, "output": outdir.join("x.dll") })), "GRAFT2001");
+    let d = single_error(stage("rewrite", json!({ "input": input, "output": outdir.join("x.dll") })), "GRAFT2001");
     assert!(d.message.contains("table TypeDef, row 2"), "{d}");
     assert!(!outdir.exists() || files_in(&outdir).is_empty(), "an output was left");
 
@@ -187,7 +187,7 @@ fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
     let mut p = std::fs::read(dll.with_extension("pdb")).unwrap();
     p.truncate(p.len() / 3);
     std::fs::write(&pdb, &p).unwrap();
-    let d = single_error(stage("patch", json!({ "input": dll, "output": outdir.join("y.dll"), "pdb": pdb })), "GRAFT2001");
+    let d = single_error(stage("rewrite", json!({ "input": dll, "output": outdir.join("y.dll"), "pdb": pdb })), "GRAFT2001");
     assert_eq!(d.file.as_deref(), Some(pdb.as_path()));
     assert!(d.message.contains("offset 0x") || d.message.contains("row"), "{d}");
     assert!(!outdir.exists() || files_in(&outdir).is_empty());
@@ -197,12 +197,12 @@ fn corrupted_assembly_is_one_graft2001_naming_table_and_row() {
 fn missing_input_or_pdb_is_graft0002() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nope.dll");
-    let d = single_error(stage("patch", json!({ "input": missing, "output": tmp.path().join("o.dll") })), "GRAFT0002");
+    let d = single_error(stage("rewrite", json!({ "input": missing, "output": tmp.path().join("o.dll") })), "GRAFT0002");
     assert!(d.message.contains("nope.dll"), "{d}");
     single_error(stage("inspect", json!({ "input": missing })), "GRAFT0002");
     let fw = require_shared_framework();
     let d = single_error(
-        stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": tmp.path().join("o.dll"), "pdb": tmp.path().join("none.pdb") })),
+        stage("rewrite", json!({ "input": fw.join("System.Collections.dll"), "output": tmp.path().join("o.dll"), "pdb": tmp.path().join("none.pdb") })),
         "GRAFT0002",
     );
     assert!(d.message.contains("none.pdb"), "{d}");
@@ -216,17 +216,17 @@ fn unwritable_output_is_graft0001() {
     // A folder cannot be created below a file, even by root.
     let file = tmp.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
-    let d = single_error(stage("patch", json!({ "input": fw.join("System.Collections.dll"), "output": file.join("out.dll") })), "GRAFT0001");
+    let d = single_error(stage("rewrite", json!({ "input": fw.join("System.Collections.dll"), "output": file.join("out.dll") })), "GRAFT0001");
     assert!(d.message.contains("a-file/out.dll"), "{d}");
     // The same for the PDB output: the assembly is not written either.
     let dll = library();
     let out = tmp.path().join("o/Lib.dll");
-    single_error(stage("patch", json!({ "input": dll, "output": out, "output_pdb": file.join("Lib.pdb") })), "GRAFT0001");
+    single_error(stage("rewrite", json!({ "input": dll, "output": out, "output_pdb": file.join("Lib.pdb") })), "GRAFT0001");
     assert!(!out.exists());
 }
 
 #[test]
 fn bad_requests_are_graft9003() {
-    single_error(stage("patch", json!({ "input": "a.dll" })), "GRAFT9003");
-    single_error(stage("patch", json!({ "input": "a.dll", "output": "b.dll", "plugs": [] })), "GRAFT9003");
+    single_error(stage("rewrite", json!({ "input": "a.dll" })), "GRAFT9003");
+    single_error(stage("rewrite", json!({ "input": "a.dll", "output": "b.dll", "plugs": [] })), "GRAFT9003");
 }

@@ -1,5 +1,5 @@
 //! Finding the installed .NET shared framework. Shared by the examples and
-//! the tests (`tests/common`, graft-stages' `tests/patch.rs` and graft-cli's
+//! the tests (`tests/common`, graft-stages' `tests/rewrite.rs` and graft-cli's
 //! `tests/cli.rs` include this file), which read real assemblies. A test
 //! never passes without its prerequisites: [`require_dotnet`] and
 //! [`require_shared_framework`] fail it, naming what is missing and how to
