@@ -2,7 +2,7 @@
 //! Blocks: 0xxx files and requests common to all stages, 1xxx plugs and
 //! patcher, 2xxx metadata, 3xxx assembler and C, 4xxx link and ELF checks,
 //! 5xxx image, 6xxx run and boot, 7xxx the SDK (ILC, MSBuild settings),
-//! 9xxx internal and ABI.
+//! 8xxx kernel tests (Graft.Testing's source generator), 9xxx internal and ABI.
 //!
 //! `docs/diagnostics.md` lists the same codes; a test keeps the two in step.
 
@@ -96,6 +96,14 @@ codes! {
     ILCOMPILER_VERSION_UNSUPPORTED = 7002, "the ILCompiler version is not one Graft's kernel runtime was written for";
     ILC_FAILED = 7003, "ILC failed to compile the kernel's IL to native code";
     UNSUPPORTED_PROJECT_SETTING = 7004, "a project setting Graft cannot build a kernel with (the property to change is named)";
+
+    TEST_NOT_STATIC = 8001, "a [Test] method is an instance method: the generated Main calls each test without an object";
+    TEST_HAS_PARAMETERS = 8002, "a [Test] method takes parameters: the runner passes none";
+    TEST_IS_GENERIC = 8003, "a [Test] method has type parameters, or a class around it has";
+    TEST_NOT_VOID = 8004, "a [Test] method returns a value or is async: a test is a plain void method";
+    TEST_NOT_ACCESSIBLE = 8005, "a [Test] method, or a class around it, is private, protected or file-local: the generated Main cannot call it";
+    TEST_DUPLICATE_NAME = 8006, "two [Test] methods have the same name Class.Method (overloads, or one class name in two namespaces): both methods are named";
+    TEST_PROJECT_HAS_MAIN = 8007, "a test kernel (IsTestProject) declares a Main: its Main is generated from its [Test] methods";
 
     INTERNAL_PANIC = 9001, "an internal error (a bug in Graft): please report it with the request";
     ABI_MISMATCH = 9002, "the native library's ABI version differs from the host's";
