@@ -54,6 +54,7 @@ codes! {
     PLUG_ARCHITECTURE_MISMATCH = 1008, "a plug limited to one architecture is applied to a kernel built for another";
     PLUG_INVALID = 1009, "a [Plug] or [PlugMember] attribute is malformed or a plug is shaped in a way the patcher cannot apply (what and why are said)";
     PLUG_UNPLUGGED_NATIVE_CALL = 1010, "this call reaches a framework member with no body in a kernel (extern, InternalCall or P/Invoke) that no plug covers";
+    PLUG_ADDED_MEMBER_EXISTS = 1011, "a plug class member without [PlugMember] is added to the target, which already has a member of that name and signature";
 
     MALFORMED_ASSEMBLY = 2001, "a .NET assembly or portable PDB is malformed (the table, row and offset are named)";
     ASSEMBLY_WRITE_FAILED = 2002, "the ECMA-335 engine could not lay out the rewritten assembly";
@@ -92,6 +93,15 @@ codes! {
     KERNEL_DEBUG_INFO_MISSING = 6008, "the kernel has no symbols or no DWARF line information (built without -g / GraftDebugInfo): crash reports name fewer functions or no source lines";
     GDB_NOT_FOUND = 6009, "gdb is not installed or not where it was said to be (graft debug)";
     GDB_STUB_UNREACHABLE = 6010, "nothing listens on the GDB port graft debug connects to: the kernel was not started with graft run --debug (or on another port)";
+    TEST_FAILED = 6011, "a kernel test failed: an assertion or an exception the test did not catch (at the assertion's file and line)";
+    TEST_SUITE_NOT_STARTED = 6012, "a test kernel never printed its suite line (`graft-test: suite`): not a test project, or it failed before its tests";
+    TEST_PROTOCOL_GARBLED = 6013, "a `graft-test:` line that does not parse or does not follow the lines before it, or an end line that does not match the results or the exit code";
+    TEST_CRASHED = 6014, "a kernel test crashed the kernel (a fault report, a triple fault, an exit) before its result; the runner boots again after it";
+    TEST_HUNG = 6015, "a kernel test did not finish before the boot's time limit; the runner boots again after it";
+    TEST_NONE_FOUND = 6016, "the test kernel has no tests, or none that the filter matches";
+    TEST_INPUT_UNUSABLE = 6017, "graft test cannot boot what it was given in a mode asked for (no kernel ELF for direct, no image for the others, not a project, ELF or image)";
+    TEST_PROJECT_BUILD_FAILED = 6018, "`dotnet build` of the test project failed (graft test on a project)";
+    TEST_SUITE_STOPPED = 6019, "the suite stopped outside any test and booting again from the next test got no further";
     ILCOMPILER_NOT_RESOLVED = 7001, "the NativeAOT ILCompiler package or runtime pack was not restored (PublishAot, RuntimeIdentifier)";
     ILCOMPILER_VERSION_UNSUPPORTED = 7002, "the ILCompiler version is not one Graft's kernel runtime was written for";
     ILC_FAILED = 7003, "ILC failed to compile the kernel's IL to native code";
