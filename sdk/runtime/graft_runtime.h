@@ -37,18 +37,16 @@ __attribute__((noreturn)) void graft_not_implemented(const char *symbol);
 extern void *graft_classlib_functions[];
 extern const int graft_classlib_function_count;
 
+/* ---- memory (memory/frames.c, paging.c, native.c): page frames, page
+ * tables and virtual ranges, native blocks ---- */
+#include "memory/memory.h"
+
 /* ---- heap (memory/heap.c) ---- */
-void graft_heap_init(uint64_t multiboot_info);
-/* Zeroed memory, `align` a power of two; never fails (panics when full). */
+/* Zeroed memory for objects, `align` a power of two; never fails (stops the
+ * kernel when memory runs out). */
 void *graft_heap_alloc(uint64_t size, uint64_t align);
 uint64_t graft_heap_used(void);
 uint64_t graft_heap_size(void);
-
-/* ---- paging (memory/paging.c) ---- */
-/* Makes the 4 KiB page holding `address` not present. */
-void graft_unmap_page(uint64_t address);
-/* The managed stack's guard page, 0 before there is one. */
-extern uint64_t graft_stack_guard;
 
 /* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);

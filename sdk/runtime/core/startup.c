@@ -7,8 +7,10 @@
  *                            CoreLib's functions by ClassLibFunctionId (types/modules.c)
  *
  * Sequence: COM1, the IDT (so that a fault prints instead of resetting), the
- * heap over the Multiboot2 memory map, page 0 unmapped and the managed stack
- * with its guard page, then on that stack CoreLib's
+ * page frames from the Multiboot2 memory map, the kernel's page tables (page
+ * 0 unmapped, the image with its sections' rights), the native allocator,
+ * the managed stack (a virtual range with its guard page), then on that
+ * stack CoreLib's
  * InitializeModules (module registration, GC statics, frozen objects, eager
  * static constructors), __managed__Startup (library and module initialisers,
  * from ILC's --splitinit) and __managed__Main(argc, argv): argv[0] is
@@ -57,11 +59,11 @@ static uint64_t boot_info;
 
 int32_t graft_boot_command_line(const char **text);
 
-/* argv for Main: "kernel", then the command line's words, in a copy on the heap. */
+/* argv for Main: "kernel", then the command line's words, in a native copy. */
 static int kernel_args(char ***argv_out) {
     const char *line;
     int32_t length = graft_boot_command_line(&line);
-    char *copy = graft_heap_alloc((size_t)length + 1, 1);
+    char *copy = graft_native_alloc((size_t)length + 1);
     int words = 0;
     for (int32_t i = 0; i < length; i++) {
         char c = line[i];
@@ -71,7 +73,9 @@ static int kernel_args(char ***argv_out) {
             words++;
     }
     copy[length] = 0;
-    char **argv = graft_heap_alloc(sizeof(char *) * (size_t)(words + 2), 8);
+    char **argv = graft_native_alloc(sizeof(char *) * (size_t)(words + 2));
+    if (!copy || !argv)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "out of memory for Main's arguments");
     int argc = 0;
     argv[argc++] = kernel_name;
     for (int32_t i = 0; i < length; i++)
@@ -82,8 +86,8 @@ static int kernel_args(char ***argv_out) {
     return argc;
 }
 
-/* The managed stack: 1 MiB from the heap, with an unmapped guard page below
- * it (the boot stack is 64 KiB with nothing under it but page tables). */
+/* The managed stack: 1 MiB, a virtual range with an unmapped guard page below
+ * it (the boot stack is 64 KiB in .bss). */
 #define MANAGED_STACK_SIZE (1024 * 1024)
 
 /* call_on_stack.asm */
@@ -114,13 +118,14 @@ uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     if (magic != GRAFT_MULTIBOOT2_BOOT_MAGIC)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "not started by a Multiboot2 boot loader (bad magic)");
     boot_info = info;
-    graft_heap_init(info);
+    graft_frames_init(info);
+    graft_paging_init();
+    graft_native_init();
 
-    /* Page 0 unmapped: a null dereference faults (and says so). */
-    graft_unmap_page(0);
-    char *stack = graft_heap_alloc(4096 + MANAGED_STACK_SIZE, 4096);
-    graft_unmap_page((uint64_t)(uintptr_t)stack);
-    graft_stack_guard = (uint64_t)(uintptr_t)stack;
+    char *stack = graft_vm_alloc(MANAGED_STACK_SIZE, GRAFT_VM_WRITE);
+    if (!stack)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "out of memory for the managed stack");
+    graft_stack_guard = (uint64_t)(uintptr_t)stack - GRAFT_PAGE_SIZE;
 
-    return graft_call_on_stack(run_managed, stack + 4096 + MANAGED_STACK_SIZE);
+    return graft_call_on_stack(run_managed, stack + MANAGED_STACK_SIZE);
 }

@@ -1,10 +1,12 @@
 /* The System.Native functions CoreLib calls (ILC binds them directly with
  * --directpinvoke:libSystem.Native), for one thread on bare metal.
  *
- * Exports (21):
- *   SystemNative_Malloc, SystemNative_Free    memory/heap.c's bump heap; Free keeps the block (no reuse yet)
+ * Exports (26):
+ *   SystemNative_Malloc, SystemNative_Calloc, SystemNative_Realloc, SystemNative_Free,
+ *   SystemNative_AlignedAlloc, SystemNative_AlignedRealloc, SystemNative_AlignedFree
+ *                                             memory/native.c's allocator, which frees
  *   SystemNative_MMap, SystemNative_MUnmap, SystemNative_MProtect
- *                                             page-aligned zeroed heap blocks; protection is not enforced
+ *                                             zeroed virtual ranges (memory/paging.c), rights enforced
  *   SystemNative_GetEnv                       no environment: NULL
  *   SystemNative_GetErrNo, SystemNative_SetErrNo
  *   SystemNative_GetTimestamp                 nanoseconds (TSC calibrated against the PIT)
@@ -25,23 +27,60 @@
 
 /* ---- memory ---- */
 
-void *SystemNative_Malloc(size_t size) { return graft_heap_alloc(size ? size : 1, 16); }
+/* NativeMemory and Marshal.AllocHGlobal: memory/native.c, which frees.
+ * Failures return NULL, which CoreLib turns into OutOfMemoryException. */
+void *SystemNative_Malloc(size_t size) { return graft_native_alloc(size); }
 
-void SystemNative_Free(void *pointer) { (void)pointer; }
+void *SystemNative_Calloc(size_t count, size_t size) {
+    if (size && count > (size_t)-1 / size)
+        return 0;
+    return graft_native_alloc_zeroed(count * size);
+}
 
+void *SystemNative_Realloc(void *pointer, size_t size) {
+    /* realloc(p, 0) frees; NativeMemory.Realloc never passes 0 (it asks for 1). */
+    return graft_native_realloc(pointer, size);
+}
+
+void SystemNative_Free(void *pointer) { graft_native_free(pointer); }
+
+void *SystemNative_AlignedAlloc(size_t alignment, size_t size) { return graft_native_alloc_aligned(size, alignment); }
+
+void SystemNative_AlignedFree(void *pointer) { graft_native_free(pointer); }
+
+void *SystemNative_AlignedRealloc(void *pointer, size_t alignment, size_t size) {
+    void *moved = graft_native_alloc_aligned(size, alignment);
+    if (moved && pointer) {
+        uint64_t old = graft_native_block_size(pointer);
+        memcpy(moved, pointer, old < size ? old : size);
+        graft_native_free(pointer);
+    }
+    return moved;
+}
+
+/* System.Native's PAL_PROT_* */
+#define PAL_PROT_WRITE 2
+#define PAL_PROT_EXEC 4
+
+static uint32_t vm_flags(int32_t protection) {
+    return ((protection & PAL_PROT_WRITE) ? GRAFT_VM_WRITE : 0) | ((protection & PAL_PROT_EXEC) ? GRAFT_VM_EXEC : 0);
+}
+
+/* Anonymous memory only: a fresh zeroed virtual range (the address hint, the
+ * flags and files are ignored); PROT_NONE maps it read-only. */
 void *SystemNative_MMap(void *address, uint64_t length, int32_t protection, int32_t flags, intptr_t fd, int64_t offset) {
-    (void)address; (void)protection; (void)flags; (void)fd; (void)offset;
-    return graft_heap_alloc((length + 4095) & ~4095ull, 4096);
+    (void)address; (void)flags; (void)fd; (void)offset;
+    return graft_vm_alloc(length, vm_flags(protection));
 }
 
 int32_t SystemNative_MUnmap(void *address, uint64_t length) {
-    (void)address; (void)length;
+    graft_vm_free(address, length);
     return 0;
 }
 
+/* Enforced by the page tables (read, write, execute; PROT_NONE: read-only). */
 int32_t SystemNative_MProtect(void *address, uint64_t length, int32_t protection) {
-    (void)address; (void)length; (void)protection;
-    return 0;
+    return graft_vm_protect(address, length, vm_flags(protection)) ? 0 : -1;
 }
 
 /* ---- process ---- */
@@ -144,10 +183,13 @@ typedef struct LowLevelMonitor {
 } LowLevelMonitor;
 
 LowLevelMonitor *SystemNative_LowLevelMonitor_Create(void) {
-    return graft_heap_alloc(sizeof(LowLevelMonitor), 16);
+    LowLevelMonitor *monitor = graft_native_alloc_zeroed(sizeof(LowLevelMonitor));
+    if (!monitor)
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "out of memory for a low-level monitor");
+    return monitor;
 }
 
-void SystemNative_LowLevelMonitor_Destroy(LowLevelMonitor *monitor) { (void)monitor; }
+void SystemNative_LowLevelMonitor_Destroy(LowLevelMonitor *monitor) { graft_native_free(monitor); }
 
 void SystemNative_LowLevelMonitor_Acquire(LowLevelMonitor *monitor) {
     if (monitor->held)
