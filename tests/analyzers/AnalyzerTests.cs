@@ -1,0 +1,242 @@
+namespace Graft.Analyzers.Tests;
+
+/// <summary>One test per diagnostic, each with the plug that must raise it and, where a false error is the risk, the plug that must not.</summary>
+[TestClass]
+public sealed class AnalyzerTests
+{
+    // A target type of the kernel's own, as plugs on the kernel's own types are written.
+    const string Device = """
+        using Graft;
+        public class Device
+        {
+            public void Reset() { }
+            public int Read(int port) => port;
+            public static int Count;
+            public static string Name { get; set; } = "";
+        }
+        public struct Register { public int Value; public int Get() => Value; }
+
+        """;
+
+    [TestMethod]
+    public Task Correct_plugs_of_every_kind_give_no_diagnostic() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static void Reset(Device aThis) { }
+            [PlugMember("Read")] public static int ReadPort(object aThis, int port) => 0;
+            [PlugMember] public static void Ctor(Device aThis) { }
+            [PlugMember] public static int Count;
+            [PlugMember] public static string Name { get; set; } = "";
+            static void Helper() { } // no [PlugMember]: a helper, not checked
+        }
+        [Plug(typeof(Register))]
+        static class RegisterPlug
+        {
+            [PlugMember] public static int Get(ref Register aThis) => 0;
+        }
+        """);
+
+    [TestMethod]
+    public Task GRAFT1001_a_target_name_no_assembly_has() => Verify.Analyzer("""
+        using Graft;
+        [{|#0:Plug("System.ConsolPal")|}]
+        static class ConsolePalPlug { }
+        """,
+        Verify.Diagnostic("GRAFT1001").WithLocation(0).WithArguments("System.ConsolPal"));
+
+    [TestMethod]
+    public Task GRAFT1001_not_for_internal_framework_types_the_reference_assemblies_lack() => Verify.Analyzer("""
+        using Graft;
+        [Plug("System.ConsolePal")]
+        static class ConsolePalPlug
+        {
+            [PlugMember] public static void EnsureConsoleInitialized() { }
+        }
+        [Plug("System.ConsolPal", IsOptional = true)]
+        static class OptionalPlug { }
+        [Plug("Interop+Sys, System.Private.CoreLib")]
+        static class SysPlug { }
+        """);
+
+    [TestMethod]
+    public Task GRAFT1002_names_the_closest_members() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static void {|#0:Rest|}(Device aThis) { }
+        }
+        [Plug("System.ConsolePal")]
+        static class ConsolePalPlug
+        {
+            [PlugMember] public static void {|#1:EnsureConsoleInitialised|}() { }
+        }
+        """,
+        Verify.Diagnostic("GRAFT1002").WithLocation(0).WithArguments("Device", "Rest", "; the closest: Device.Reset(); Device.Read(int); Device.Count"),
+        Verify.Diagnostic("GRAFT1002").WithLocation(1).WithArguments("System.ConsolePal", "EnsureConsoleInitialised", "; the closest: EnsureConsoleInitialized; EnsureInitializedCore; s_initialized"));
+
+    [TestMethod]
+    public Task GRAFT1002_not_for_private_members_of_public_framework_types() => Verify.Analyzer("""
+        using Graft;
+        [Plug(typeof(System.Environment))]
+        static class EnvironmentPlug
+        {
+            [PlugMember] public static int GetProcessId() => 1;
+        }
+        """);
+
+    [TestMethod]
+    public Task GRAFT1003_an_instance_target_without_aThis() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static void {|#0:Reset|}() { }
+        }
+        """,
+        Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Reset()", "global::Device"));
+
+    [TestMethod]
+    public Task GRAFT1004_aThis_of_another_type() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static void {|#0:Reset|}(string aThis) { }
+        }
+        [Plug(typeof(Register))]
+        static class RegisterPlug
+        {
+            [PlugMember] public static int {|#1:Get|}(Device aThis) => 0;
+        }
+        """,
+        Verify.Diagnostic("GRAFT1004").WithLocation(0).WithArguments("string", "Device", ""),
+        Verify.Diagnostic("GRAFT1004").WithLocation(1).WithArguments("Device", "Register", ", 'ref Register' or 'Register*'"));
+
+    [TestMethod]
+    public Task GRAFT1005_parameters_that_differ() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static int {|#0:Read|}(Device aThis, long port) => 0;
+            [PlugMember] public static long {|#1:Count|};
+        }
+        [Plug(typeof(System.Math))]
+        static class MathPlug
+        {
+            [PlugMember] public static double {|#2:Sqrt|}(double aThis, double d) => d;
+        }
+        """,
+        Verify.Diagnostic("GRAFT1005").WithLocation(0).WithArguments("DevicePlug.Read(Device, long)", "Read", "Device", "the parameters, return type or generic arity differ", "Device.Read(int)"),
+        Verify.Diagnostic("GRAFT1005").WithLocation(1).WithArguments("Count", "Count", "Device", "the field is a 'long'", "Device.Count : int"),
+        Verify.Diagnostic("GRAFT1005").WithLocation(2).WithArguments("MathPlug.Sqrt(double, double)", "Sqrt", "System.Math", "the target is static: it takes no aThis", "System.Math.Sqrt(double)"));
+
+    [TestMethod]
+    public Task GRAFT1006_a_plug_class_that_is_not_static() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        class {|#0:DevicePlug|} { }
+        """,
+        Verify.Diagnostic("GRAFT1006").WithLocation(0).WithArguments("DevicePlug"));
+
+    [TestMethod]
+    public Task GRAFT1007_two_plugs_for_one_member() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            [PlugMember] public static void Reset(Device aThis) { }
+        }
+        [Plug("Device")]
+        static class OtherDevicePlug
+        {
+            [PlugMember("Reset")] public static void {|#0:ResetToo|}(object aThis) { }
+        }
+        """,
+        Verify.Diagnostic("GRAFT1007").WithLocation(0).WithArguments("DevicePlug.Reset(Device)", "OtherDevicePlug.ResetToo(object)", "Device.Reset()"));
+
+    [TestMethod]
+    public Task GRAFT1008_an_architecture_no_kernel_of_this_project_has() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device), Architecture = PlugArchitecture.X64)]
+        static class DevicePlug
+        {
+            [PlugMember(Architecture = PlugArchitecture.Arm64)] public static void {|#0:Reset|}(Device aThis) { }
+        }
+        [Plug(typeof(Register), Architecture = PlugArchitecture.Arm64)]
+        static class {|#1:RegisterPlug|} { }
+        """,
+        Verify.Diagnostic(Descriptors.ArchitectureMismatch).WithLocation(0).WithArguments("Reset", "Arm64", "its plug class 'DevicePlug' is limited to X64"),
+        Verify.Diagnostic(Descriptors.ArchitectureNotThisKernel).WithLocation(1).WithArguments("RegisterPlug", "Arm64", "X64"));
+
+    [TestMethod]
+    public Task GRAFT1009_malformed_plugs() => Verify.Analyzer(Device + """
+        [{|#0:Plug("")|}]
+        static class NoTargetPlug { }
+        [{|#1:Plug("System.Collections.Generic.List<int>")|}]
+        static class GenericNamePlug { }
+        static class NotAPlug
+        {
+            [{|#2:PlugMember|}] public static void Reset(Device aThis) { }
+        }
+        """,
+        Verify.Diagnostic("GRAFT1009").WithLocation(0).WithArguments("[Plug] names no target: give typeof(Type) or the type's full name, as [Plug(\"System.ConsolePal\")]"),
+        Verify.Diagnostic("GRAFT1009").WithLocation(1).WithArguments("the target name 'System.Collections.Generic.List<int>' is not a type's metadata name (Namespace.Type, Outer+Inner, List`1, optionally ', Assembly')"),
+        Verify.Diagnostic("GRAFT1009").WithLocation(2).WithArguments("[PlugMember] on 'Reset', but 'NotAPlug' has no [Plug] attribute naming its target"));
+
+    [TestMethod]
+    public Task GRAFT1010_a_call_that_reaches_a_PInvoke_no_plug_covers() => Verify.Analyzer("""
+        static class Kernel
+        {
+            static int Main() => {|#0:System.Environment.ProcessId|};
+        }
+        """,
+        Verify.Diagnostic("GRAFT1010").WithLocation(0).WithArguments("System.Environment.ProcessId.get", "calls P/Invoke libSystem.Native!SystemNative_GetPid", "System.Environment"));
+
+    [TestMethod]
+    public Task GRAFT1010_not_when_a_plug_covers_the_member_or_the_method_it_calls() => Verify.Analyzer("""
+        using Graft;
+        static class Kernel
+        {
+            static int Main() => System.Environment.ProcessId;
+            static string User() => System.Environment.UserName;
+        }
+        [Plug(typeof(System.Environment))]
+        static class EnvironmentPlug
+        {
+            [PlugMember] public static int get_ProcessId() => 1;
+        }
+        [Plug("Interop+Sys")]
+        static class SysPlug
+        {
+            [PlugMember] public static uint GetEUid() => 0;
+        }
+        """);
+
+    [TestMethod]
+    public Task Gen3_attributes_are_read_the_same_way() => Verify.Analyzer(Device + """
+        namespace Cosmos.Build.API.Attributes
+        {
+            [System.AttributeUsage(System.AttributeTargets.Class)]
+            public sealed class PlugAttribute : System.Attribute
+            {
+                public PlugAttribute(System.Type target) { }
+                public PlugAttribute(string targetName, bool isOptional = false, bool replaceTarget = false) { }
+            }
+            [System.AttributeUsage(System.AttributeTargets.Method | System.AttributeTargets.Field | System.AttributeTargets.Property)]
+            public sealed class PlugMemberAttribute : System.Attribute
+            {
+                public PlugMemberAttribute(string targetName = "") { }
+            }
+        }
+        namespace Kernel
+        {
+            using Cosmos.Build.API.Attributes;
+            [Plug(typeof(Device))]
+            class {|#0:DevicePlug|}
+            {
+                [PlugMember] public static void Reset(Device aThis) { }
+                [PlugMember] public static void {|#1:Rest|}(Device aThis) { }
+            }
+            [Plug("System.NoSuchType", true)]
+            static class OptionalPlug { }
+        }
+        """,
+        Verify.Diagnostic("GRAFT1006").WithLocation(0).WithArguments("DevicePlug"),
+        Verify.Diagnostic("GRAFT1002").WithLocation(1).WithArguments("Device", "Rest", "; the closest: Device.Reset(); Device.Read(int); Device.Count"));
+}
