@@ -693,6 +693,96 @@ namespace Graft.Build.Tasks.Native
         public string? GdbScript { get; set; }
     }
 
+    /// <remarks>Stage <c>test</c>'s request: Request in rust/graft-stages/src/test/mod.rs.</remarks>
+    public sealed class TestRequest
+    {
+        /// <summary>The stage name to pass to <c>graft_run</c>.</summary>
+        public const string Stage = "test";
+
+        /// <summary>
+        /// The test kernel (Kernel.elf): booted by mode <c>direct</c>, and its symbols
+        /// and DWARF name the addresses of crash reports. Default: <c>Kernel.elf</c>
+        /// beside <c>image</c>, when there is one.
+        /// </summary>
+        [JsonPropertyName("kernel")]
+        public string? Kernel { get; set; }
+
+        /// <summary>
+        /// The kernel's image (Kernel.iso) for the other modes. Default:
+        /// <c>Kernel.iso</c> beside <c>kernel</c>.
+        /// </summary>
+        [JsonPropertyName("image")]
+        public string? Image { get; set; }
+
+        /// <summary>
+        /// The boot modes, each running the whole suite; default: <c>direct</c> with a
+        /// kernel, else <c>bios-cd</c>.
+        /// </summary>
+        [JsonPropertyName("modes")]
+        public TestMode[]? Modes { get; set; }
+
+        /// <summary>
+        /// Runs only the tests whose <c>Class.Method</c> contains this (<c>*</c> matches
+        /// anything): the kernel's <c>graft-test.filter</c>.
+        /// </summary>
+        [JsonPropertyName("filter")]
+        public string? Filter { get; set; }
+
+        /// <summary>
+        /// Writes the results as JUnit XML here (one testsuite per mode).
+        /// </summary>
+        [JsonPropertyName("junit")]
+        public string? Junit { get; set; }
+
+        /// <summary>
+        /// Seconds one boot may take before QEMU is stopped (a hang fails the
+        /// test that runs, and the next boot goes on after it).
+        /// </summary>
+        [JsonPropertyName("timeout_secs")]
+        public double? TimeoutSecs { get; set; }
+
+        [JsonPropertyName("memory_mib")]
+        public uint? MemoryMib { get; set; }
+
+        /// <summary>
+        /// The kernel command line of a direct boot, before the runner's words
+        /// (an image boots with its grub.cfg's, the runner's words after it).
+        /// </summary>
+        [JsonPropertyName("command_line")]
+        public string? CommandLine { get; set; }
+
+        [JsonPropertyName("qemu")]
+        public string? Qemu { get; set; }
+
+        [JsonPropertyName("ovmf")]
+        public string? Ovmf { get; set; }
+    }
+
+    /// <remarks>Output in rust/graft-stages/src/test/mod.rs.</remarks>
+    public sealed class TestOutput
+    {
+        [JsonPropertyName("passed")]
+        public required uint Passed { get; set; }
+
+        [JsonPropertyName("failed")]
+        public required uint Failed { get; set; }
+
+        [JsonPropertyName("skipped")]
+        public required uint Skipped { get; set; }
+
+        /// <summary>
+        /// One per mode asked for, in order.
+        /// </summary>
+        [JsonPropertyName("suites")]
+        public required SuiteRun[] Suites { get; set; }
+
+        /// <summary>
+        /// The JUnit file written, when asked for.
+        /// </summary>
+        [JsonPropertyName("junit")]
+        public string? Junit { get; set; }
+    }
+
     /// <summary>
     /// The architectures a plug can be limited to (Graft.PlugArchitecture).
     /// </summary>
@@ -894,5 +984,172 @@ namespace Graft.Build.Tasks.Native
         /// </summary>
         [JsonStringEnumMemberName("timed_out")]
         TimedOut,
+    }
+
+    /// <remarks>TestMode in rust/graft-stages/src/test/mod.rs.</remarks>
+    [JsonConverter(typeof(JsonStringEnumConverter<TestMode>))]
+    public enum TestMode
+    {
+        /// <summary>
+        /// Kernel.elf through its PVH entry (QEMU -kernel): the fastest.
+        /// </summary>
+        [JsonStringEnumMemberName("direct")]
+        Direct,
+
+        /// <summary>
+        /// The image as a CD on a BIOS machine (SeaBIOS, GRUB).
+        /// </summary>
+        [JsonStringEnumMemberName("bios-cd")]
+        BiosCd,
+
+        /// <summary>
+        /// The image as a CD on a UEFI machine (OVMF, GRUB).
+        /// </summary>
+        [JsonStringEnumMemberName("uefi-cd")]
+        UefiCd,
+
+        /// <summary>
+        /// The image as a hard disk on a BIOS machine.
+        /// </summary>
+        [JsonStringEnumMemberName("bios-disk")]
+        BiosDisk,
+
+        /// <summary>
+        /// The image as a hard disk on a UEFI machine.
+        /// </summary>
+        [JsonStringEnumMemberName("uefi-disk")]
+        UefiDisk,
+    }
+
+    /// <summary>
+    /// The suite in one boot mode.
+    /// </summary>
+    /// <remarks>SuiteRun in rust/graft-stages/src/test/mod.rs.</remarks>
+    public sealed class SuiteRun
+    {
+        [JsonPropertyName("mode")]
+        public required TestMode Mode { get; set; }
+
+        /// <summary>
+        /// The assembly name from the suite line (absent when it never started).
+        /// </summary>
+        [JsonPropertyName("name")]
+        public string? Name { get; set; }
+
+        [JsonPropertyName("tests")]
+        public required TestResult[] Tests { get; set; }
+
+        [JsonPropertyName("boots")]
+        public required BootRecord[] Boots { get; set; }
+
+        /// <summary>
+        /// Why the mode's run is incomplete (never started, stopped, garbled end); absent when it is.
+        /// </summary>
+        [JsonPropertyName("problem")]
+        public string? Problem { get; set; }
+    }
+
+    /// <remarks>TestResult in rust/graft-stages/src/test/mod.rs.</remarks>
+    public sealed class TestResult
+    {
+        [JsonPropertyName("index")]
+        public required uint Index { get; set; }
+
+        /// <summary>
+        /// <c>Class.Method</c>.
+        /// </summary>
+        [JsonPropertyName("name")]
+        public required string Name { get; set; }
+
+        [JsonPropertyName("status")]
+        public required TestStatus Status { get; set; }
+
+        /// <summary>
+        /// The test's own time, as the kernel measured it (passed tests).
+        /// </summary>
+        [JsonPropertyName("micros")]
+        public ulong? Micros { get; set; }
+
+        /// <summary>
+        /// Why it failed, or the skip reason.
+        /// </summary>
+        [JsonPropertyName("message")]
+        public string? Message { get; set; }
+
+        /// <summary>
+        /// The failing assertion's source file (or the crash's first C# frame's).
+        /// </summary>
+        [JsonPropertyName("file")]
+        public string? File { get; set; }
+
+        [JsonPropertyName("line")]
+        public uint? Line { get; set; }
+
+        /// <summary>
+        /// The serial lines the test printed (for a crash or hang: the boot's,
+        /// symbolised, from the test's start).
+        /// </summary>
+        [JsonPropertyName("output")]
+        public required string[] Output { get; set; }
+    }
+
+    /// <summary>
+    /// One QEMU boot of a mode.
+    /// </summary>
+    /// <remarks>BootRecord in rust/graft-stages/src/test/mod.rs.</remarks>
+    public sealed class BootRecord
+    {
+        /// <summary>
+        /// The first test index it was asked to run.
+        /// </summary>
+        [JsonPropertyName("from")]
+        public required uint From { get; set; }
+
+        /// <summary>
+        /// Milliseconds from QEMU's start to the first test result.
+        /// </summary>
+        [JsonPropertyName("first_result_ms")]
+        public ulong? FirstResultMs { get; set; }
+
+        [JsonPropertyName("duration_ms")]
+        public required ulong DurationMs { get; set; }
+
+        /// <summary>
+        /// The QEMU command line.
+        /// </summary>
+        [JsonPropertyName("command")]
+        public required string Command { get; set; }
+    }
+
+    /// <remarks>TestStatus in rust/graft-stages/src/test/mod.rs.</remarks>
+    [JsonConverter(typeof(JsonStringEnumConverter<TestStatus>))]
+    public enum TestStatus
+    {
+        [JsonStringEnumMemberName("passed")]
+        Passed,
+
+        [JsonStringEnumMemberName("failed")]
+        Failed,
+
+        [JsonStringEnumMemberName("skipped")]
+        Skipped,
+
+        /// <summary>
+        /// The test crashed the kernel (a fault report, a reset, an exit).
+        /// </summary>
+        [JsonStringEnumMemberName("crashed")]
+        Crashed,
+
+        /// <summary>
+        /// The test did not finish before the boot's time limit.
+        /// </summary>
+        [JsonStringEnumMemberName("hung")]
+        Hung,
+
+        /// <summary>
+        /// The protocol broke off during the test.
+        /// </summary>
+        [JsonStringEnumMemberName("garbled")]
+        Garbled,
     }
 }

@@ -4,6 +4,8 @@
 //! function the MSBuild tasks reach through the C ABI; `graft request`
 //! replays a request file as is.
 
+mod kernel_test;
+
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -109,6 +111,21 @@ runs gdb -ex 'target remote localhost:PORT' -x Kernel.gdb -ex continue, then the
 Errors: GRAFT6009 gdb not installed, GRAFT6010 nothing listens on the port, GRAFT6007 the kernel is not \
 an ELF. Warnings: GRAFT6008 no DWARF (build with GraftDebugInfo=true).")]
     Debug(DebugArgs),
+    /// Run a kernel test project's tests in QEMU (what dotnet test runs): results as they arrive,
+    /// JUnit XML, boot modes, a name filter; a crash or hang fails its test and the kernel boots again.
+    #[command(long_about = "Run a kernel test suite (a Graft.Sdk project with IsTestProject and Graft.Testing's \
+[Test] methods) in QEMU, as dotnet test does.\n\n  \
+graft test tests/csharp/Exceptions                # build, boot directly, one line per test\n  \
+graft test Kernel.elf --mode direct,bios-cd,uefi-cd,bios-disk --junit results.xml\n  \
+graft test MyTests.csproj --filter 'Math.*'\n\n\
+A project is built with dotnet build first (--no-build: not); its GraftRunMemory, GraftKernelCommandLine \
+and GraftTestTimeout apply. Each mode boots the whole suite; a test that faults, resets the machine, \
+hangs into the time limit or garbles the protocol fails with the symbolised serial log, and the kernel \
+boots again from the next test (graft-test.from on the kernel command line; through QEMU fw_cfg for an \
+image). Each failure is printed as `File.cs(line): error GRAFT60nn: ...`. Exit code 1 on any failure.\n\n\
+Errors: GRAFT6011 test failed, 6012 suite never started, 6013 protocol garbled, 6014 test crashed, \
+6015 test hung, 6016 no tests, 6017 input unusable, 6018 build failed, 6019 suite stopped.")]
+    Test(kernel_test::TestArgs),
     /// Run any stage from a JSON request file (what the MSBuild tasks send).
     Request {
         // Listed from the stage table, so a new stage shows up here by itself.
@@ -599,6 +616,7 @@ fn main() -> ExitCode {
         },
         Command::Symbolize(a) => a.run(),
         Command::Debug(a) => a.run(cli.verbose),
+        Command::Test(a) => a.run(cli.verbose, cli.json),
         Command::Request { stage, file } => match read_request(file) {
             Ok(text) => {
                 let started = Instant::now();
@@ -685,7 +703,7 @@ mod tests {
             Command::Link(a) => format!("{:?}", a.request()),
             Command::Image(a) => format!("{:?}", a.request()),
             Command::Run(a) => format!("{:?}", a.request()),
-            Command::Request { .. } | Command::Symbolize(_) | Command::Debug(_) => unreachable!(),
+            Command::Request { .. } | Command::Symbolize(_) | Command::Debug(_) | Command::Test(_) => unreachable!(),
         }
     }
 

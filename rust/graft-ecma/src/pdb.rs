@@ -241,3 +241,73 @@ pub fn rewrite_embedded(asm: &Assembly, e: &mut Editor, sources: &[MethodSource]
     e.dirty = true;
     Ok(Some(new))
 }
+
+/// Where a method starts in its source, from a portable PDB.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLine {
+    /// The document's path as the compiler recorded it.
+    pub document: String,
+    /// 1-based line and column of the method's first visible sequence point.
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The first visible sequence point of MethodDef `method_row`, `None` when
+/// the method has no sequence points (no body, or compiled without them).
+pub fn method_source_line(pdb: &Metadata, method_row: u32) -> Result<Option<SourceLine>, Error> {
+    let mdi = TableId::METHOD_DEBUG_INFORMATION;
+    let Some(t) = pdb.tables.table(mdi) else { return Ok(None) };
+    if method_row == 0 || method_row > t.rows {
+        return Ok(None);
+    }
+    let mut doc = t.get(method_row, 0);
+    let blob = pdb.blobs.get(t.get(method_row, 1)).map_err(|e| e.with_row(mdi, method_row))?;
+    if blob.is_empty() {
+        return Ok(None);
+    }
+    let mut r = Reader::new(blob);
+    r.compressed()?; // local signature
+    if doc == 0 {
+        doc = r.compressed()?;
+    }
+    let mut first = true;
+    while !r.at_end() {
+        let delta_il = r.compressed()?;
+        if !first && delta_il == 0 {
+            doc = r.compressed()?;
+            continue;
+        }
+        first = false;
+        let dl = r.compressed()?;
+        let dc = if dl == 0 { r.compressed()? as i64 } else { r.compressed_i32()? as i64 };
+        if dl == 0 && dc == 0 {
+            continue; // hidden
+        }
+        // The first visible point carries absolute line and column.
+        let line = r.compressed()?;
+        let column = r.compressed()?;
+        return Ok(Some(SourceLine { document: document_name(pdb, doc)?, line, column }));
+    }
+    Ok(None)
+}
+
+/// A Document row's name: its parts joined by the stored separator.
+pub fn document_name(pdb: &Metadata, d: u32) -> Result<String, Error> {
+    let t = pdb.tables.table(TableId::DOCUMENT).ok_or(Error::row("no such document", TableId::DOCUMENT, d))?;
+    if d == 0 || d > t.rows {
+        return Err(Error::row("no such document", TableId::DOCUMENT, d));
+    }
+    let name = pdb.blobs.get(t.get(d, 0))?;
+    let mut r = Reader::new(name);
+    let sep = r.u8()?;
+    let mut out = Vec::new();
+    let mut first = true;
+    while !r.at_end() {
+        if !first && sep != 0 {
+            out.push(sep);
+        }
+        first = false;
+        out.extend_from_slice(pdb.blobs.get(r.compressed()?)?);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}

@@ -178,6 +178,16 @@ const OVMF_PLACES: &[(&str, Option<&str>)] = &[
 ];
 
 pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
+    run_observed(request, session, None)
+}
+
+/// A serial line as it arrived: when (from QEMU's start) and its text,
+/// symbolised when a kernel ELF is known, without its line end.
+pub type SerialLine = (Duration, String);
+
+/// As [`run`], also sending each serial line to `lines` as it arrives (the
+/// `test` stage parses its protocol from them while the kernel runs).
+pub fn run_observed(request: &Request, session: &mut Session<'_>, lines: Option<std::sync::mpsc::Sender<SerialLine>>) -> StageResult<Output> {
     let qemu = QEMU.find(request.qemu.as_deref()).map_err(|m| session.error(Code::QEMU_NOT_FOUND, m))?;
     if !request.image.is_file() {
         return Err(session.fail(
@@ -203,7 +213,7 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     }
     session.debug(&command);
     let gdb_script = gdb_port(request).and_then(|port| prepare_debugging(request, port, session));
-    boot(&qemu, &args, request, command, session).map(|output| Output { gdb_script, ..output })
+    boot(&qemu, &args, request, command, session, lines).map(|output| Output { gdb_script, ..output })
 }
 
 /// The GDB stub's port, when the run has one.
@@ -338,7 +348,14 @@ fn die_with_parent(command: &mut Command) {
     }
 }
 
-fn boot(qemu: &Path, args: &[String], request: &Request, command: String, session: &mut Session<'_>) -> StageResult<Output> {
+fn boot(
+    qemu: &Path,
+    args: &[String],
+    request: &Request,
+    command: String,
+    session: &mut Session<'_>,
+    lines: Option<std::sync::mpsc::Sender<SerialLine>>,
+) -> StageResult<Output> {
     let started = Instant::now();
     let mut command_line = Command::new(qemu);
     command_line.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -351,6 +368,9 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
     let (mut symbols, symbol_warnings) = crash_symbols(request);
     // Echoed lines are symbolised by the reader as they arrive; it hands the symboliser back.
     let mut symbolizing = if echo { symbols.take().map(crate::symbolize::EchoFilter::new) } else { None };
+    // Observed lines are symbolised by the reader too, unless the echo already holds the symboliser.
+    let line_symbols = if lines.is_some() { symbols.take() } else { None };
+    let mut observer = lines.map(|sender| LineSplitter { sender, symbols: line_symbols, partial: Vec::new() });
     let mark = request.mark.clone().filter(|m| !m.is_empty()).map(String::into_bytes);
     let mut stdout = child.stdout.take().expect("piped");
     let serial_reader = std::thread::spawn(move || {
@@ -369,6 +389,9 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
                 let _ = out.write_all(shown.as_deref().unwrap_or(&chunk[..n])).and_then(|_| out.flush());
             }
             serial.extend_from_slice(&chunk[..n]);
+            if let Some(observer) = observer.as_mut() {
+                observer.push(&chunk[..n], started.elapsed());
+            }
             if let (None, Some(mark)) = (marked, &mark) {
                 // Only the new bytes (and a mark's length before them) can hold a new match.
                 let from = serial.len().saturating_sub(n + mark.len());
@@ -381,7 +404,8 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(&rest).and_then(|_| out.flush());
         }
-        (serial, first, marked, symbolizing.map(|f| f.into_symbolizer()))
+        let observed_symbols = observer.and_then(|o| o.finish(started.elapsed()));
+        (serial, first, marked, symbolizing.map(|f| f.into_symbolizer()).or(observed_symbols))
     });
     let mut stderr = child.stderr.take().expect("piped");
     let stderr_reader = std::thread::spawn(move || {
@@ -453,6 +477,49 @@ fn boot(qemu: &Path, args: &[String], request: &Request, command: String, sessio
         )),
     }
     Ok(output)
+}
+
+/// Cuts the serial bytes into lines for [`run_observed`]'s receiver.
+struct LineSplitter {
+    sender: std::sync::mpsc::Sender<SerialLine>,
+    symbols: Option<crate::symbolize::Symbolizer>,
+    /// The current line's bytes so far.
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, bytes: &[u8], at: Duration) {
+        self.partial.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(length) = self.partial[start..].iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&self.partial[start..start + length]).into_owned();
+            self.send(line, at);
+            start += length + 1;
+        }
+        self.partial.drain(..start);
+    }
+
+    /// The last line, when the output did not end with one; the symboliser back.
+    fn finish(mut self, at: Duration) -> Option<crate::symbolize::Symbolizer> {
+        if !self.partial.is_empty() {
+            let line = String::from_utf8_lossy(&std::mem::take(&mut self.partial)).into_owned();
+            self.send(line, at);
+        }
+        self.symbols
+    }
+
+    fn send(&self, line: String, at: Duration) {
+        let line = match line.strip_suffix('\r') {
+            Some(cut) => cut.to_string(),
+            None => line,
+        };
+        let line = match &self.symbols {
+            Some(symbols) => symbols.symbolize_line(&line).into_owned(),
+            None => line,
+        };
+        // A receiver that stopped listening does not stop the boot.
+        let _ = self.sender.send((at, line));
+    }
 }
 
 /// The symboliser for the run's crash reports (request field `kernel`, or

@@ -65,6 +65,18 @@ impl<'s> Importer<'s> {
         Importer { source, resolver, cache: HashMap::new(), type_refs: None, member_refs: None }
     }
 
+    /// Fixes what a source token becomes in the target (a plug member that
+    /// stands for a target member, a helper already copied): later imports
+    /// of `source` give `target`.
+    pub fn map(&mut self, source: u32, target: u32) {
+        self.cache.insert(source, target);
+    }
+
+    /// What a source token was mapped to or imported as, so far.
+    pub fn mapped(&self, source: u32) -> Option<u32> {
+        self.cache.get(&source).copied()
+    }
+
     fn src_str(&self, off: u32) -> Result<String, Error> {
         Ok(self.source.metadata.strings.get(off)?.to_string())
     }
@@ -253,7 +265,7 @@ impl<'s> Importer<'s> {
     }
 
     /// Re-encodes a signature blob of the source with target type tokens.
-    fn import_sig(&mut self, e: &mut Editor, blob: &[u8]) -> Result<Vec<u8>, Error> {
+    pub fn import_sig(&mut self, e: &mut Editor, blob: &[u8]) -> Result<Vec<u8>, Error> {
         let mut sig = Signature::parse(blob)?;
         sig.map_tokens(&mut |t| self.import_type(e, t))?;
         Ok(sig.encode())

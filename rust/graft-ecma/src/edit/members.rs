@@ -119,6 +119,20 @@ impl Editor<'_, '_> {
         Ok(())
     }
 
+    /// Adds a custom attribute to a row: `ctor` is a MethodDef or MemberRef
+    /// token of this assembly, `value` the attribute blob (II.23.3, which
+    /// holds no tokens). The table stays sorted by parent.
+    pub fn add_custom_attribute(&mut self, parent: TableId, row: u32, ctor: u32, value: &[u8]) -> Result<u32, Error> {
+        let parent_coded = coded::HAS_CUSTOM_ATTRIBUTE.encode(parent, row).ok_or(Error::row("cannot carry a custom attribute", parent, row))?;
+        let ctor_coded = coded::CUSTOM_ATTRIBUTE_TYPE
+            .encode(TableId((ctor >> 24) as u8), ctor & 0xFF_FFFF)
+            .ok_or(Error::at("attribute constructor is neither MethodDef nor MemberRef", ctor as u64))?;
+        let blob = self.blobs.add(value);
+        let r = self.push_row(TableId::CUSTOM_ATTRIBUTE, &[parent_coded, ctor_coded, blob])?;
+        self.sort_tables();
+        Ok(r)
+    }
+
     /// Param rows of a method.
     pub fn param_range(&self, method_row: u32) -> std::ops::Range<u32> {
         list_range(self, TableId::METHOD_DEF, method_row, 5, TableId::PARAM)

@@ -3,12 +3,14 @@
 //! parts as slices.
 
 mod assembly;
+mod attributes;
 mod error;
 mod heaps;
 mod metadata;
 mod pe;
 mod tables;
 
+pub use attributes::CustomAttribute;
 pub use assembly::{Assembly, CliHeader, DebugEntry, Dir, ManagedResource, ReadyToRun};
 pub use error::{Error, Result};
 pub use heaps::{BlobHeap, GuidHeap, StringHeap, UserStringHeap};

@@ -17,12 +17,17 @@
 //! missing or unreadable input, GRAFT0001 for an output that cannot be
 //! written. Plug errors are GRAFT1xxx and point at the plug's source line.
 
+mod apply;
+mod gather;
+mod names;
 mod rewrite;
 
 pub use rewrite::{inspect, rewrite, InspectOutput, InspectRequest, RewriteOutput, RewriteRequest};
 
 use graft_diag::{Code, Diagnostic, PendingOutput, Session, StageResult};
-use graft_ecma::read::Metadata;
+use graft_ecma::edit::{Editor, Resolver};
+use graft_ecma::read::{Assembly, Metadata};
+use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -95,15 +100,316 @@ pub struct SkippedPlug {
     pub reason: String,
 }
 
-pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
-    session.progress(&format!(
-        "patch: {} assemblies for {:?} -> {}",
-        request.assemblies.len(),
-        request.architecture,
-        request.output_dir.display()
-    ));
-    Ok(Output { patched: Vec::new(), applied: Vec::new(), skipped: Vec::new() })
+/// Where a plug is in its source: file, line and column (the plug
+/// assembly's path alone when it has no PDB).
+pub(crate) type Located = (PathBuf, Option<u32>, Option<u32>);
+
+/// The input assemblies by simple name, for following type forwarders.
+pub(crate) struct InputSet<'a, 'd> {
+    asms: &'a [Assembly<'d>],
+    by_name: HashMap<String, usize>,
 }
+
+impl Resolver for InputSet<'_, '_> {
+    fn resolve(&self, name: &str) -> Option<&Assembly<'_>> {
+        self.by_name.get(&name.to_ascii_lowercase()).map(|&i| &self.asms[i])
+    }
+}
+
+/// What planning and applying share: the inputs, the plug assemblies'
+/// PDBs (for locations), and what has been found so far.
+pub(crate) struct Context<'a, 'd> {
+    pub asms: &'a [Assembly<'d>],
+    pub set: &'a InputSet<'a, 'd>,
+    paths: &'a [PathBuf],
+    pdbs: &'a [Option<Metadata<'a>>],
+    pub arch: gather::Arch,
+    diagnostics: Vec<Diagnostic>,
+    skipped: Vec<SkippedPlug>,
+    /// Target methods already replaced: (assembly, row) -> the plug's text.
+    pub claimed: HashMap<(usize, u32), String>,
+}
+
+impl Context<'_, '_> {
+    pub fn error(&mut self, code: Code, at: Located, message: String) {
+        self.diagnostics.push(Diagnostic::error(code, message).at(at.0, at.1, at.2));
+    }
+
+    pub fn skip(&mut self, plug: &str, target: &str, reason: &str) {
+        self.skipped.push(SkippedPlug { plug: plug.to_string(), target: target.to_string(), reason: reason.to_string() });
+    }
+
+    /// A method's first source line; its class's when it has none.
+    pub fn method_location(&self, asm: usize, method: u32, type_row: u32) -> Located {
+        match self.source_line(asm, method) {
+            Some(l) => l,
+            None => self.type_location(asm, type_row),
+        }
+    }
+
+    /// A type's location: its first method with a source line.
+    pub fn type_location(&self, asm: usize, type_row: u32) -> Located {
+        apply::methods_of(&self.asms[asm].metadata, type_row)
+            .find_map(|m| self.source_line(asm, m))
+            .unwrap_or_else(|| (self.paths[asm].clone(), None, None))
+    }
+
+    fn source_line(&self, asm: usize, method: u32) -> Option<Located> {
+        let pdb = self.pdbs[asm].as_ref()?;
+        let l = graft_ecma::pdb::method_source_line(pdb, method).ok()??;
+        Some((PathBuf::from(l.document), Some(l.line), Some(l.column)))
+    }
+}
+
+/// The portable PDB of an assembly: beside it, or embedded.
+fn pdb_bytes_of(path: &Path, asm: &Assembly) -> Option<Vec<u8>> {
+    if let Ok(b) = std::fs::read(path.with_extension("pdb")) {
+        return Some(b);
+    }
+    let entry = asm.debug_entries().ok()?.into_iter().find(|d| d.kind == graft_ecma::raw::pe::debug::TYPE_EMBEDDED_PORTABLE_PDB)?;
+    entry.embedded_pdb(graft_ecma::pdb::MAX_EMBEDDED_PDB)?.ok()
+}
+
+/// Finds a plug's target type among the inputs: `Name` or `Name, Assembly,
+/// ...` (what `typeof` serializes); nested types as `Outer+Inner`. The named
+/// assembly is looked in first; a type forwarded from it (a reference
+/// assembly's name, such as System.Runtime) is found where it is defined.
+fn find_target(asms: &[Assembly], by_name: &HashMap<String, usize>, written: &str) -> Option<(usize, u32)> {
+    let (type_name, assembly) = match written.split_once(',') {
+        Some((t, rest)) => (t.trim(), rest.split(',').next().map(|a| a.trim().to_ascii_lowercase())),
+        None => (written.trim(), None),
+    };
+    let (ns, name) = match type_name.split_once('+') {
+        Some((outer, nested)) => {
+            let (ns, o) = outer.rsplit_once('.').unwrap_or(("", outer));
+            (ns, format!("{o}/{}", nested.replace('+', "/")))
+        }
+        None => {
+            let (ns, n) = type_name.rsplit_once('.').unwrap_or(("", type_name));
+            (ns, n.to_string())
+        }
+    };
+    let first = assembly.and_then(|a| by_name.get(&a).copied());
+    let order = first.into_iter().chain((0..asms.len()).filter(|&i| Some(i) != first));
+    for i in order {
+        let e = Editor::new(&asms[i]);
+        if let Some(row) = e.find_type(ns, &name) {
+            return Some((i, row));
+        }
+    }
+    None
+}
+
+pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
+    // Read and parse every input; a duplicate file name would make two outputs collide.
+    let mut bytes = Vec::with_capacity(request.assemblies.len());
+    for path in &request.assemblies {
+        bytes.push(read_input(path, "assembly", session)?);
+    }
+    let mut asms = Vec::with_capacity(bytes.len());
+    for (path, b) in request.assemblies.iter().zip(&bytes) {
+        asms.push(Assembly::read(b).map_err(|e| session.fail(engine_diagnostic(Phase::Read, path, &e)))?);
+    }
+    let mut by_name = HashMap::new();
+    for (i, a) in asms.iter().enumerate() {
+        if let Some(n) = a.name() {
+            by_name.entry(n.to_ascii_lowercase()).or_insert(i);
+        }
+    }
+    let arch = match request.architecture {
+        KernelArchitecture::X64 => gather::Arch::X64,
+        KernelArchitecture::Arm64 => gather::Arch::Arm64,
+    };
+
+    // Plug classes, from the assemblies that name the attributes.
+    let holders: Vec<usize> = (0..asms.len()).filter(|&i| gather::may_hold_plugs(&asms[i].metadata)).collect();
+    let pdb_bytes: Vec<Option<Vec<u8>>> =
+        (0..asms.len()).map(|i| if holders.contains(&i) { pdb_bytes_of(&request.assemblies[i], &asms[i]) } else { None }).collect();
+    let pdbs: Vec<Option<Metadata>> = pdb_bytes.iter().map(|b| b.as_deref().and_then(|b| Metadata::parse(b).ok())).collect();
+    let set = InputSet { asms: &asms, by_name: by_name.clone() };
+    let mut cx = Context {
+        asms: &asms,
+        set: &set,
+        paths: &request.assemblies,
+        pdbs: &pdbs,
+        arch,
+        diagnostics: Vec::new(),
+        skipped: Vec::new(),
+        claimed: HashMap::new(),
+    };
+    let mut classes = Vec::new();
+    for &i in &holders {
+        match gather::plug_classes(&asms[i].metadata, i) {
+            Ok(c) => classes.extend(c),
+            Err((row, why)) => {
+                let at = cx.type_location(i, row);
+                cx.error(Code::PLUG_INVALID, at, why);
+            }
+        }
+    }
+    session.progress(&format!(
+        "patch: {} plug classes in {} of {} assemblies, for {}",
+        classes.len(),
+        holders.len(),
+        asms.len(),
+        arch.name()
+    ));
+
+    // Each class to its target type, by target assembly (input order).
+    let mut by_target: Vec<Vec<(usize, u32)>> = vec![Vec::new(); asms.len()];
+    for (ci, c) in classes.iter().enumerate() {
+        let at = cx.type_location(c.asm, c.type_row);
+        if !c.gen3 && c.args.arch != gather::Arch::Any && c.args.arch != arch {
+            cx.skip(&c.name, &c.args.target, &format!("limited to {}; the kernel is {}", c.args.arch.name(), arch.name()));
+            continue;
+        }
+        let flags = asms[c.asm].metadata.tables.get(graft_ecma::raw::TableId::TYPE_DEF, c.type_row, 0);
+        if !c.gen3 && flags & 0x180 != 0x180 {
+            cx.error(Code::PLUG_CLASS_NOT_STATIC, at, format!("{} is marked [Plug] but is not a static class; declare it 'static class'", c.name));
+            continue;
+        }
+        if c.args.replace_base {
+            cx.error(Code::PLUG_INVALID, at, format!("{}: replaceBase is not supported by Graft's patcher; plug the base type's members instead", c.name));
+            continue;
+        }
+        if c.args.target.is_empty() {
+            cx.error(Code::PLUG_INVALID, at, format!("{}: [Plug] names no target type", c.name));
+            continue;
+        }
+        match find_target(&asms, &by_name, &c.args.target) {
+            Some((ta, tt)) => by_target[ta].push((ci, tt)),
+            None if c.args.optional => cx.skip(&c.name, &c.args.target, "optional target type not found"),
+            None => {
+                let message = format!(
+                    "{}: the target type '{}' is in none of the {} assemblies the kernel compiles (nested types as Outer+Inner, generic ones as Name`1)",
+                    c.name,
+                    c.args.target,
+                    asms.len()
+                );
+                cx.error(Code::PLUG_TARGET_TYPE_NOT_FOUND, at, message);
+            }
+        }
+    }
+
+    // Plan every class (every mismatch is reported), then apply per target.
+    let mut plans: Vec<Vec<apply::Plan>> = Vec::new();
+    for (ta, targets) in by_target.iter().enumerate() {
+        let mut p = Vec::new();
+        for &(ci, tt) in targets {
+            if let Some(plan) = cx.plan(&classes[ci], ta, tt) {
+                p.push(plan);
+            }
+        }
+        plans.push(p);
+    }
+    if cx.diagnostics.iter().any(|d| d.severity == graft_diag::Severity::Error) {
+        let diagnostics = std::mem::take(&mut cx.diagnostics);
+        let mut last = None;
+        for d in diagnostics {
+            last = Some(session.fail(d));
+        }
+        return Err(last.expect("an error was found"));
+    }
+
+    let mut applied = Vec::new();
+    let mut written = Vec::new();
+    for (ta, p) in plans.iter().enumerate() {
+        if p.is_empty() {
+            continue;
+        }
+        let edits: usize = p.iter().map(|x| x.applied.len()).sum();
+        if edits == 0 {
+            continue;
+        }
+        let mut editor = Editor::new(&asms[ta]);
+        let sources = cx.apply(&mut editor, ta, p).map_err(|why| {
+            let c = p[0].class;
+            let at = cx.type_location(c.asm, c.type_row);
+            session.fail(Diagnostic::error(Code::PLUG_INVALID, why).at(at.0, at.1, at.2))
+        })?;
+        for plan in p {
+            for (target, plug) in &plan.applied {
+                session.progress(&format!("patch: {target} <- {plug}"));
+                applied.push(AppliedPlug { target: target.clone(), plug: plug.clone() });
+            }
+        }
+        let image = write_patched(&request.assemblies[ta], &asms[ta], &mut editor, &sources, &pdbs, session)?;
+        written.push((ta, image, edits));
+    }
+
+    // Everything is built: write the files, then rename them into place.
+    let mut pending_files = Vec::new();
+    let mut patched = Vec::new();
+    for (ta, (image, pdb), edits) in written {
+        let input = &request.assemblies[ta];
+        let file_name = input.file_name().unwrap_or_default();
+        let output = request.output_dir.join(file_name);
+        let out = pending(&output, session)?;
+        fill(&out, &image, session)?;
+        pending_files.push((out, output.clone()));
+        let output_pdb = match pdb {
+            Some(pdb) => {
+                let path = output.with_extension("pdb");
+                let p = pending(&path, session)?;
+                fill(&p, &pdb, session)?;
+                pending_files.push((p, path.clone()));
+                Some(path)
+            }
+            None => None,
+        };
+        patched.push(PatchedAssembly { input: input.clone(), output, output_pdb, edits });
+    }
+    for (p, path) in pending_files {
+        p.commit().map_err(|e| not_writable(&path, &e, session))?;
+    }
+    for s in &cx.skipped {
+        session.progress(&format!("patch: skipped {} -> {}: {}", s.plug, s.target, s.reason));
+    }
+    Ok(Output { patched, applied, skipped: cx.skipped })
+}
+
+/// The patched image and its rewritten side-by-side PDB (when the input
+/// has one); an embedded PDB is rewritten inside the image.
+fn write_patched(
+    path: &Path,
+    asm: &Assembly,
+    editor: &mut Editor,
+    sources: &[apply::BodySource],
+    pdbs: &[Option<Metadata>],
+    session: &mut Session<'_>,
+) -> StageResult<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut method_sources = Vec::new();
+    for s in sources {
+        if let Some(pdb) = pdbs[s.plug_asm].as_ref() {
+            method_sources.push(graft_ecma::pdb::MethodSource {
+                target_row: s.target_row,
+                source_pdb: pdb,
+                source_row: s.plug_row,
+                local_sig_row: s.local_sig_row,
+                code_size: s.code_size,
+            });
+        }
+    }
+    let embedded = graft_ecma::pdb::rewrite_embedded(asm, editor, &method_sources)
+        .map_err(|e| session.fail(engine_diagnostic(Phase::Edit, path, &e)))?;
+    let mut written = graft_ecma::write::write(editor, &graft_ecma::write::WriteOptions::default())
+        .map_err(|e| session.fail(engine_diagnostic(Phase::Write, path, &e)))?;
+    let pdb_path = path.with_extension("pdb");
+    let side = match std::fs::read(&pdb_path) {
+        Ok(b) => {
+            check_portable_pdb(&pdb_path, &b, session)?;
+            let md = Metadata::parse(&b).map_err(|e| session.fail(engine_diagnostic(Phase::Read, &pdb_path, &e)))?;
+            Some(graft_ecma::pdb::rewrite(&md, editor, &method_sources).map_err(|e| session.fail(engine_diagnostic(Phase::Edit, &pdb_path, &e)))?)
+        }
+        Err(_) => None,
+    };
+    for rewritten in side.iter().chain(embedded.iter()) {
+        graft_ecma::pdb::update_debug_directory(&mut written.bytes, asm, rewritten)
+            .map_err(|e| session.fail(engine_diagnostic(Phase::Write, path, &e)))?;
+    }
+    Ok((written.bytes, side.map(|p| p.bytes)))
+}
+
 /// Where an engine error happened; decides its code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
