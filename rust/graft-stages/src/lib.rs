@@ -14,6 +14,7 @@
 //! | `link`       | [`link`]      | 4xxx   |
 //! | `image`      | [`image`]     | 5xxx   |
 //! | `run`        | [`run`]       | 6xxx   |
+//! | `test`       | [`test`]      | 6011-6029 |
 //!
 //! Not a stage: [`symbolize`] (crash reports with names and source lines,
 //! for `graft run` and `graft symbolize`).
@@ -27,6 +28,7 @@ mod objects;
 pub mod patch;
 pub mod run;
 pub mod symbolize;
+pub mod test;
 mod tool;
 
 use graft_diag::{Code, Diagnostic, LogFn, Session, StageResult};
@@ -92,6 +94,8 @@ stages! {
     Image = "image": image::Request -> Output via run;
     /// Boots an image in QEMU.
     Run = "run": run::Request -> Output via run;
+    /// Runs a kernel test suite in QEMU, booting again after a crash or hang.
+    Test = "test": test::Request -> Output via run;
 }
 
 /// What a stage call returns across every door: the stage's result (absent

@@ -103,9 +103,13 @@ static uint32_t run_managed(void) {
     return (uint32_t)__managed__Main(argc, argv);
 }
 
-/* The command line the boot loader passed (graft image --cmdline), UTF-8. */
+/* core/fw_cfg.c */
+const char *graft_command_line_with_fw_cfg(const char *boot_line);
+
+/* The command line the boot loader passed (graft image --cmdline), then the
+ * words of QEMU's fw_cfg file opt/graft/cmdline (graft test's), UTF-8. */
 int32_t graft_boot_command_line(const char **text) {
-    *text = boot_info ? graft_mb2_cmdline(boot_info) : "";
+    *text = graft_command_line_with_fw_cfg(boot_info ? graft_mb2_cmdline(boot_info) : "");
     int32_t length = 0;
     while ((*text)[length])
         length++;
