@@ -93,7 +93,7 @@ public sealed class AnalyzerTests
             [PlugMember] public static void {|#0:Reset|}() { }
         }
         """,
-        Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Reset()", "global::Device"));
+        Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Reset()", "Device"));
 
     [TestMethod]
     public Task GRAFT1004_aThis_of_another_type() => Verify.Analyzer(Device + """

@@ -24,7 +24,7 @@ public sealed class CodeFixTests
             [PlugMember] public static int {|#0:Read|}(int port) => port;
         }
         """,
-        [Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Read(int)", "global::Device")],
+        [Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Read(int)", "Device")],
         Device + """
         [Plug(typeof(Device))]
         static class DevicePlug
@@ -41,7 +41,7 @@ public sealed class CodeFixTests
             [PlugMember] public static int {|#0:Read|}(Device device, int port) => device.Read(port) + 1;
         }
         """,
-        [Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Read(int)", "global::Device")],
+        [Verify.Diagnostic("GRAFT1003").WithLocation(0).WithArguments("Device.Read(int)", "Device")],
         Device + """
         [Plug(typeof(Device))]
         static class DevicePlug

@@ -249,12 +249,12 @@ public sealed class PlugSet
             {
                 if (SameShape(plug, plug.Parameters, candidate))
                 {
-                    fail(Descriptors.AThisMissing, AThisProperties(target, "insert"), SymbolNames.Signature(candidate), AThisType(target));
+                    fail(Descriptors.AThisMissing, AThisProperties(target, "insert"), SymbolNames.Signature(candidate), AThisShown(target));
                     return;
                 }
                 if (plug.Parameters.Length == candidate.Parameters.Length + 1 && SameShape(plug, plug.Parameters.RemoveAt(0), candidate))
                 {
-                    fail(Descriptors.AThisMissing, AThisProperties(target, "rename"), SymbolNames.Signature(candidate), AThisType(target));
+                    fail(Descriptors.AThisMissing, AThisProperties(target, "rename"), SymbolNames.Signature(candidate), AThisShown(target));
                     return;
                 }
             }
@@ -276,6 +276,9 @@ public sealed class PlugSet
         var written = target.IsUnboundGenericType || target.TypeParameters.Length > 0 ? "object" : target.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         return target.IsValueType && written != "object" ? "ref " + written : written;
     }
+
+    /// <summary>The aThis type as a message shows it (without global::).</summary>
+    static string AThisShown(INamedTypeSymbol target) => AThisType(target).Replace("global::", "");
 
     static bool IsNameable(ITypeSymbol type)
     {
