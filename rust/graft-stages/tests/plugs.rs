@@ -209,3 +209,57 @@ fn each_plug_error_is_one_diagnostic_at_the_plug_line() {
         assert!(!out.exists(), "{}: nothing is written on error", case.display());
     }
 }
+
+/// A private dotnet root (muxer, host, the shared framework) with some
+/// framework files replaced; returns its `dotnet`.
+fn dotnet_root_with(name: &str, replaced: &[PathBuf]) -> PathBuf {
+    let fw = require_shared_framework();
+    let root = fw.parent().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+    let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dest);
+    let copy_dir = |from: &Path, to: &Path| {
+        let o = Command::new("cp").arg("-r").arg(from).arg(to).output().unwrap();
+        assert!(o.status.success(), "cp -r {}: {}", from.display(), String::from_utf8_lossy(&o.stderr));
+    };
+    let fw_dest = dest.join("shared/Microsoft.NETCore.App").join(fw.file_name().unwrap());
+    std::fs::create_dir_all(fw_dest.parent().unwrap()).unwrap();
+    std::fs::copy(root.join("dotnet"), dest.join("dotnet")).unwrap();
+    copy_dir(&root.join("host"), &dest.join("host"));
+    copy_dir(&fw, &fw_dest);
+    for r in replaced {
+        std::fs::copy(r, fw_dest.join(r.file_name().unwrap())).unwrap();
+    }
+    dest.join("dotnet")
+}
+
+/// Plugs compiled against the reference assemblies (System.Runtime) patch
+/// the shared framework's System.Private.CoreLib: targets found through
+/// `typeof` names of forwarded types, plug bodies imported with their
+/// references followed to CoreLib; the framework passed whole, as the SDK
+/// does, and only CoreLib written. The program then runs on the patched
+/// CoreLib (ReadyToRun code dropped, so the JIT compiles it).
+#[test]
+fn corelib_plugs_compiled_against_reference_assemblies_run_on_dotnet() {
+    let b = built();
+    let src = sources().join("corelib");
+    let plugs = compile(&b.dir.join("corelib/CorePlugs.dll"), false, &[src.join("CorePlugs.cs"), graft_attributes()], &[]);
+    let app = compile(&b.dir.join("corelib/App.dll"), true, &[src.join("App.cs")], &[]);
+    let fw = require_shared_framework();
+    let mut inputs: Vec<PathBuf> = framework::managed_files(&fw);
+    inputs.push(plugs);
+    inputs.push(app.clone());
+    let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let out = b.dir.join("corelib/patched");
+    let r = patch(&refs, &out);
+    assert!(r.ok, "{:#?}", r.diagnostics);
+    let o = r.output.unwrap();
+    let patched: Vec<&str> = o["patched"].as_array().unwrap().iter().map(|p| p["output"].as_str().unwrap()).collect();
+    assert_eq!(patched, [out.join("System.Private.CoreLib.dll").to_str().unwrap()], "{o:#}");
+    let applied = o["applied"].as_array().unwrap();
+    assert_eq!(applied.len(), 4, "{applied:#?}");
+    let dotnet = dotnet_root_with("plugs-corelib-root", &[out.join("System.Private.CoreLib.dll")]);
+    let run = Command::new(&dotnet).arg(&app).env("DOTNET_CLI_TELEMETRY_OPTOUT", "1").env_remove("DOTNET_ROOT").output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(stdout, "version plugged 1.2!\ntick True\nmax 304\n");
+}
