@@ -59,7 +59,7 @@ static uint64_t read_encoded(const uint8_t **p, uint8_t enc) {
     return v;
 }
 
-int graft_find_fde(uint64_t pc, Fde *out) {
+static int search_fde(uint64_t pc, Fde *out) {
     const uint8_t *p = __eh_frame_start;
     while (p + 4 <= __eh_frame_end) {
         uint32_t length = *(const uint32_t *)p;
@@ -122,6 +122,25 @@ int graft_find_fde(uint64_t pc, Fde *out) {
         return 1;
     }
     return 0;
+}
+
+/* The FDEs found last: the search is linear, and a walk through a deep
+ * recursion (the stack overflow report) asks for the same few again and
+ * again. */
+#define FDE_CACHE 8
+static Fde fde_cache[FDE_CACHE];
+static unsigned fde_cache_next;
+
+int graft_find_fde(uint64_t pc, Fde *out) {
+    for (int i = 0; i < FDE_CACHE; i++)
+        if (fde_cache[i].end && pc >= fde_cache[i].start && pc < fde_cache[i].end) {
+            *out = fde_cache[i];
+            return 1;
+        }
+    if (!search_fde(pc, out))
+        return 0;
+    fde_cache[fde_cache_next++ % FDE_CACHE] = *out;
+    return 1;
 }
 
 /* Where the CFA is (register + offset) and, for each register the function
