@@ -54,8 +54,15 @@ namespace Graft.Build.Tasks
                 .Append(Path.ChangeExtension(FullPath(RequestFile), ".result.json"))
                 .ToArray();
 
+        /// <summary>Called only when the stage is skipped. A run of the stage logs each plug applied and
+        /// each one skipped itself; a skipped stage logs the kept ones in the same words, so -v:n shows
+        /// the plugs of every build once.</summary>
         protected override string UpToDate(PatchOutput output)
         {
+            foreach (var applied in output.Applied)
+                Log.LogMessage(MessageImportance.Normal, $"graft patch: patch: {applied.Target} <- {applied.Plug}");
+            foreach (var skipped in output.Skipped)
+                Log.LogMessage(MessageImportance.Normal, $"graft patch: patch: skipped {skipped.Plug} -> {skipped.Target}: {skipped.Reason}");
             int assemblies = output.Patched.Length, plugs = output.Applied.Length;
             return $"{assemblies} patched {(assemblies == 1 ? "assembly" : "assemblies")} in {FullPath(OutputDirectory)}"
                 + $" ({plugs} {(plugs == 1 ? "plug" : "plugs")}) {(assemblies == 1 ? "is" : "are")} up to date";
@@ -63,12 +70,6 @@ namespace Graft.Build.Tasks
 
         protected override void TakeOutput(PatchOutput output)
         {
-            // What -v:n shows of every build, a skipped stage's too: each plug applied and each one left out.
-            foreach (var applied in output.Applied)
-                Log.LogMessage(MessageImportance.Normal, $"graft patch: {applied.Target} <- {applied.Plug}");
-            foreach (var skipped in output.Skipped)
-                Log.LogMessage(MessageImportance.Normal, $"graft patch: skipped {skipped.Plug} (target {skipped.Target}): {skipped.Reason}");
-
             var patched = output.Patched.ToDictionary(p => Path.GetFullPath(p.Input), p => p);
             IlcAssemblies = Assemblies.Select(assembly =>
             {
