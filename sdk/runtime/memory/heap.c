@@ -71,9 +71,11 @@ static Object *new_object(MethodTable *mt) {
     return obj;
 }
 
+#define MAX_ARRAY_LENGTH 0x7FFFFFC7 /* .NET's Array.MaxLength */
+
 static Object *new_array(MethodTable *mt, uint64_t length) {
-    if (length > 0x7FFFFFC7u)
-        graft_panic(GRAFT_EXIT_FAILFAST, "array or string length out of range (OverflowException: exceptions are not implemented)");
+    if (length > MAX_ARRAY_LENGTH) /* CoreLib's RhAllocateNewArray checks first */
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "array or string length out of range");
     uint64_t size = align_up(mt->base_size + length * mt->component_size, GRAFT_OBJECT_ALIGN);
     Object *obj = graft_heap_alloc(size, GRAFT_OBJECT_ALIGN);
     obj->method_table = mt;
@@ -86,18 +88,27 @@ Object *RhpNewFast(MethodTable *mt) { return new_object(mt); }
 /* Finalizers never run: there is no collector to find dead objects. */
 Object *RhpNewFinalizable(MethodTable *mt) { return new_object(mt); }
 
+/* CoreLib's RhExceptionHandling_FailedAllocation(MethodTable*, bool isOverflow)
+ * throws OverflowException (a negative length) or OutOfMemoryException (too
+ * long), as .NET does. It is tail-called (musttail: same signature), so the
+ * throw starts in managed code called straight from the allocating method:
+ * exception dispatch does not cross C frames. */
+extern Object *RhExceptionHandling_FailedAllocation(MethodTable *mt, int32_t is_overflow);
+
 Object *RhpNewArrayFast(MethodTable *mt, int32_t length) {
     if (length < 0)
-        graft_panic(GRAFT_EXIT_FAILFAST, "negative array length (OverflowException: exceptions are not implemented)");
+        __attribute__((musttail)) return RhExceptionHandling_FailedAllocation(mt, 1);
+    if (length > MAX_ARRAY_LENGTH)
+        __attribute__((musttail)) return RhExceptionHandling_FailedAllocation(mt, 0);
     return new_array(mt, (uint64_t)length);
 }
 
 Object *RhpNewPtrArrayFast(MethodTable *mt, int32_t length) {
-    return RhpNewArrayFast(mt, length);
+    __attribute__((musttail)) return RhpNewArrayFast(mt, length);
 }
 
 Object *RhNewString(MethodTable *mt, int32_t length) {
-    return RhpNewArrayFast(mt, length);
+    __attribute__((musttail)) return RhpNewArrayFast(mt, length);
 }
 
 /* CoreLib's RhAllocateNewObject(MethodTable*, uint flags, void* pResult):
