@@ -745,6 +745,14 @@ namespace Graft.Build.Tasks.Native
         public uint? MemoryMib { get; set; }
 
         /// <summary>
+        /// Writes this stage's output (its JSON) here as well, also when tests
+        /// failed: a host whose call returns no output after errors (the MSBuild
+        /// task) reads each test's result from it.
+        /// </summary>
+        [JsonPropertyName("results_file")]
+        public string? ResultsFile { get; set; }
+
+        /// <summary>
         /// The kernel command line of a direct boot, before the runner's words
         /// (an image boots with its grub.cfg's, the runner's words after it).
         /// </summary>

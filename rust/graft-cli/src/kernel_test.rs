@@ -82,6 +82,7 @@ impl TestArgs {
             modes: self.modes.clone(),
             filter: self.filter.clone(),
             junit: self.junit.clone(),
+            results_file: None,
             timeout_secs: self.timeout.or(project.timeout).unwrap_or(test::DEFAULT_TIMEOUT_SECS),
             memory_mib: self.memory.or(project.memory).unwrap_or(graft_stages::run::DEFAULT_MEMORY_MIB),
             command_line: self.command_line.clone().or_else(|| project.command_line.clone()).unwrap_or_default(),

@@ -100,6 +100,11 @@ pub struct Request {
     /// Writes the results as JUnit XML here (one testsuite per mode).
     #[serde(default)]
     pub junit: Option<PathBuf>,
+    /// Writes this stage's output (its JSON) here as well, also when tests
+    /// failed: a host whose call returns no output after errors (the MSBuild
+    /// task) reads each test's result from it.
+    #[serde(default)]
+    pub results_file: Option<PathBuf>,
     /// Seconds one boot may take before QEMU is stopped (a hang fails the
     /// test that runs, and the next boot goes on after it).
     #[serde(default = "default_timeout")]
@@ -229,6 +234,14 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
             )
         })?;
         output.junit = Some(path.clone());
+    }
+    if let Some(path) = &request.results_file {
+        let text = serde_json::to_string_pretty(&output).unwrap_or_default();
+        graft_diag::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes())).map_err(|e| {
+            session.fail(
+                Diagnostic::error(Code::OUTPUT_NOT_WRITABLE, format!("cannot write the results file '{}': {e}", path.display())).at(path, None, None),
+            )
+        })?;
     }
     for suite in &output.suites {
         session.progress(&summary_line(suite));
@@ -450,6 +463,12 @@ fn record(suite: &mut SuiteRun, finished: Finished, session: &mut Session<'_>) {
         Verdict::Failed { file, line, message } => {
             result.status = TestStatus::Failed;
             (result.file, result.line, result.message) = (file, line, Some(message));
+            // An exception (`at ?:0`): where its symbolised stack trace enters the project's source.
+            if result.file.is_none() {
+                if let Some((file, line)) = first_source_frame(&result.output) {
+                    (result.file, result.line) = (Some(file), Some(line));
+                }
+            }
             Some(Code::TEST_FAILED)
         }
         Verdict::Broke { why } => {
