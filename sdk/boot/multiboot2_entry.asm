@@ -58,6 +58,7 @@ global _start
 global pvh_start
 global graft_boot_magic
 global graft_boot_info
+global graft_boot_stack
 extern graft_kernel_main
 extern graft_pvh_boot_info
 extern __bss_start
@@ -278,7 +279,11 @@ alignb 4096
 boot_pml4:  resb 4096
 boot_pdpt:  resb 4096
 boot_pd:    resb 4 * 4096
-alignb 16
+; The boot stack starts on a page boundary, right above the boot page
+; directories: once the runtime's own page tables are in use
+; (sdk/runtime/memory/paging.c), their last page becomes its guard page.
+alignb 4096
+graft_boot_stack:
 boot_stack: resb STACK_SIZE
 boot_stack_top:
 

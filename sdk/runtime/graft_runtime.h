@@ -50,6 +50,8 @@ uint64_t graft_heap_size(void);
 
 /* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);
+/* After graft_paging_init: the fault stacks' guard pages become not present. */
+void graft_idt_guard_stacks(void);
 
 /* ---- managed exceptions (exceptions/exception_dispatch.c) ---- */
 /* A CPU fault in managed code becomes the managed exception CoreLib makes for

@@ -124,6 +124,7 @@ uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     boot_info = info;
     graft_frames_init(info);
     graft_paging_init();
+    graft_idt_guard_stacks();
     graft_native_init();
 
     char *stack = graft_vm_alloc(MANAGED_STACK_SIZE, GRAFT_VM_WRITE);

@@ -26,6 +26,7 @@
  *
  * Exports:
  *   graft_idt_init    loads the IDT (and a TSS for the double-fault stack)
+ *   graft_idt_guard_stacks   unmaps the guard pages under the fault stacks (after paging)
  *   graft_fault       called by idt_stubs.asm
  */
 #include "graft_runtime.h"
@@ -67,8 +68,11 @@ extern const uint64_t graft_exception_stubs[32];
 
 static IdtEntry idt[32] __attribute__((aligned(16)));
 static Tss tss __attribute__((aligned(16)));
-static uint8_t double_fault_stack[16384] __attribute__((aligned(16)));
-static uint8_t page_fault_stack[16384] __attribute__((aligned(16)));
+/* The fault stacks (IST 1, 2), each with a guard page below it, unmapped
+ * once the kernel's page tables are in use (graft_idt_guard_stacks). */
+#define FAULT_STACK_SIZE 16384
+static uint8_t double_fault_stack[4096 + FAULT_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t page_fault_stack[4096 + FAULT_STACK_SIZE] __attribute__((aligned(4096)));
 /* null, code 0x08, data 0x10, TSS 0x18 (16 bytes) */
 static uint64_t gdt[5] __attribute__((aligned(16)));
 
@@ -83,6 +87,11 @@ static const char *const names[32] = {
     "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
     "#VC VMM communication", "#SX security", "reserved 31",
 };
+
+void graft_idt_guard_stacks(void) {
+    graft_unmap_page((uint64_t)(uintptr_t)double_fault_stack);
+    graft_unmap_page((uint64_t)(uintptr_t)page_fault_stack);
+}
 
 void graft_idt_init(void) {
     /* A GDT of our own with a TSS, for the double-fault stack. */

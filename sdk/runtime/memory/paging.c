@@ -7,7 +7,10 @@
  *                        linker script): __kernel_start..__rodata_start
  *                        (headers, .text) read + execute, ..__data_start
  *                        (.rodata, .eh_frame) read only, ..__kernel_end
- *                        (.data, .bss) read-write, not executable
+ *                        (.data, .bss) read-write, not executable; the
+ *                        pages under the boot stack (the boot entry's last
+ *                        page directory, unused now) and under the fault
+ *                        stacks (interrupts/idt.c) not present: guards
  *   the rest of 4 GiB    identity, read-write, not executable (2 MiB pages;
  *                        RAM, and devices code finds there by address)
  *   RAM above 4 GiB      identity, read-write, not executable (2 MiB pages)
@@ -45,6 +48,9 @@
 #define MAX_FREE_RANGES 512
 
 extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+/* sdk/boot/multiboot2_entry.asm: the boot stack's lowest byte, page-aligned,
+ * right above the boot page directories (unused once these tables are). */
+extern char graft_boot_stack[];
 
 uint64_t graft_stack_guard;
 
@@ -154,6 +160,8 @@ void graft_paging_init(void) {
         }
     }
     __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
+    /* The boot stack's guard page: the last page of the boot page directories. */
+    graft_unmap_page((uint64_t)(uintptr_t)graft_boot_stack - GRAFT_PAGE_SIZE);
     uint64_t cr0;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
     __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP) : "memory");
