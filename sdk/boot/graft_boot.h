@@ -46,7 +46,8 @@ static inline uint8_t graft_inb(uint16_t port) {
     return value;
 }
 
-/* COM1 at 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on. */
+/* COM1 at 115200 baud, 8 data bits, no parity, one stop bit, FIFOs off (a
+ * byte received before serial_init stays readable). */
 void serial_init(void);
 void serial_putc(char c);
 /* Writes a NUL-terminated string; "\n" goes out as "\r\n". */

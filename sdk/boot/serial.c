@@ -9,7 +9,10 @@ void serial_init(void) {
     graft_outb(GRAFT_COM1 + 0, 0x01); /* 115200 / 1 = 115200 baud */
     graft_outb(GRAFT_COM1 + 1, 0x00);
     graft_outb(GRAFT_COM1 + 3, 0x03); /* DLAB off; 8 bits, no parity, 1 stop bit */
-    graft_outb(GRAFT_COM1 + 2, 0xC7); /* FIFOs on, cleared, 14-byte threshold */
+    /* FIFOs off: switching them on empties the receiver, and a byte may be
+     * waiting there already (graft run passes its stdin from the machine's
+     * start); the console polls one byte at a time anyway. */
+    graft_outb(GRAFT_COM1 + 2, 0x00);
     graft_outb(GRAFT_COM1 + 4, 0x03); /* DTR, RTS */
 }
 

@@ -71,9 +71,21 @@ void graft_print_stack(uint64_t rip, const uint64_t reg[16]);
  * trace line followed by its frame's address. */
 void graft_write_trace_text(const char *text);
 
-/* ---- time (interop/system_native.c) ---- */
+/* ---- time (time/tsc.c, time/cmos.c) ---- */
+static inline uint64_t graft_rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+/* Calibrates the TSC against the PIT once (10 ms); the others call it. */
 void graft_time_init(void);
+/* Nanoseconds since calibration (monotonic). */
 uint64_t graft_time_ns(void);
+uint64_t graft_tsc_hz(void);
+/* The CMOS clock as seconds since 1970 (0 when it reads as nonsense). */
+uint64_t graft_rtc_unix_seconds(void);
+/* The wall clock: 100 ns ticks since 1970 (the RTC once, then the TSC). */
+uint64_t graft_time_unix_ticks(void);
 
 /* ---- libc (interop/libc.c) ---- */
 void *memset(void *dst, int value, size_t size);

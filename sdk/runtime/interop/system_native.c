@@ -1,7 +1,7 @@
 /* The System.Native functions CoreLib calls (ILC binds them directly with
  * --directpinvoke:libSystem.Native), for one thread on bare metal.
  *
- * Exports (26):
+ * Exports (28):
  *   SystemNative_Malloc, SystemNative_Calloc, SystemNative_Realloc, SystemNative_Free,
  *   SystemNative_AlignedAlloc, SystemNative_AlignedRealloc, SystemNative_AlignedFree
  *                                             memory/native.c's allocator, which frees
@@ -9,8 +9,10 @@
  *                                             zeroed virtual ranges (memory/paging.c), rights enforced
  *   SystemNative_GetEnv                       no environment: NULL
  *   SystemNative_GetErrNo, SystemNative_SetErrNo
- *   SystemNative_GetTimestamp                 nanoseconds (TSC calibrated against the PIT)
- *   SystemNative_GetLowResolutionTimestamp    milliseconds
+ *   SystemNative_GetTimestamp                 nanoseconds (time/tsc.c: the TSC calibrated against the PIT)
+ *   SystemNative_GetLowResolutionTimestamp    milliseconds (Environment.TickCount64)
+ *   SystemNative_GetSystemTimeAsTicks         DateTime.UtcNow: time/cmos.c's wall clock
+ *   SystemNative_GetHostName                  Environment.MachineName: "graft"
  *   SystemNative_GetNonCryptographicallySecureRandomBytes   xorshift seeded from the TSC
  *   SystemNative_SchedGetCpu                  0
  *   SystemNative_LogError                     prints on COM1: CoreLib's pieces of one report
@@ -21,7 +23,6 @@
  *                                             one thread: no contention, nothing to wake
  *   SystemNative_LowLevelMonitor_TimedWait    waits out the timeout (nobody else can signal)
  *   SystemNative_LowLevelMonitor_Wait         would wait forever: stops the kernel
- * and graft_time_init / graft_time_ns for the rest of the runtime.
  */
 #include "graft_runtime.h"
 
@@ -124,42 +125,23 @@ void SystemNative_Abort(void) {
 
 /* ---- time ---- */
 
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static uint64_t tsc_hz, tsc_start;
-
-/* Counts TSC ticks across 10 ms of PIT channel 2 (1.193182 MHz, mode 0). */
-void graft_time_init(void) {
-    if (tsc_hz)
-        return;
-    const uint16_t count = 11932; /* 10 ms */
-    graft_outb(0x61, (uint8_t)((graft_inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-    graft_outb(0x43, 0xB0);                                        /* channel 2, lo/hi, mode 0 */
-    graft_outb(0x42, (uint8_t)count);
-    uint64_t t0 = rdtsc();
-    graft_outb(0x42, (uint8_t)(count >> 8));                       /* counting starts */
-    uint32_t spins = 0;
-    while (!(graft_inb(0x61) & 0x20) && ++spins < 50000000u)
-        ;
-    uint64_t t1 = rdtsc();
-    tsc_hz = (spins < 50000000u && t1 > t0) ? (t1 - t0) * 100 : 1000000000ull;
-    tsc_start = t0;
-}
-
-uint64_t graft_time_ns(void) {
-    graft_time_init();
-    uint64_t ticks = rdtsc() - tsc_start;
-    return (ticks / tsc_hz) * 1000000000ull + ((ticks % tsc_hz) * 1000000000ull) / tsc_hz;
-}
-
 /* CoreLib on Unix: Stopwatch.Frequency is 1e9, timestamps in nanoseconds. */
 int64_t SystemNative_GetTimestamp(void) { return (int64_t)graft_time_ns(); }
 
 int64_t SystemNative_GetLowResolutionTimestamp(void) { return (int64_t)(graft_time_ns() / 1000000u); }
+
+/* DateTime.UtcNow: 100 ns ticks since 1970 (CoreLib adds the epoch), from
+ * the CMOS clock and the TSC (time/cmos.c). */
+int64_t SystemNative_GetSystemTimeAsTicks(void) { return (int64_t)graft_time_unix_ticks(); }
+
+/* Environment.MachineName (CoreLib cuts it at the first '.'). */
+int32_t SystemNative_GetHostName(char *name, int32_t length) {
+    static const char host[] = "graft";
+    if (length < (int32_t)sizeof host)
+        return -1;
+    memcpy(name, host, sizeof host);
+    return 0;
+}
 
 /* ---- randomness (NOT cryptographic) ---- */
 
@@ -167,7 +149,7 @@ static uint64_t random_state;
 
 void SystemNative_GetNonCryptographicallySecureRandomBytes(uint8_t *buffer, int32_t length) {
     if (!random_state)
-        random_state = rdtsc() | 1;
+        random_state = graft_rdtsc() | 1;
     for (int32_t i = 0; i < length; i++) {
         random_state ^= random_state << 13;
         random_state ^= random_state >> 7;
