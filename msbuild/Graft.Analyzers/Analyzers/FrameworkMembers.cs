@@ -13,11 +13,12 @@ namespace Graft.Analyzers;
 /// </summary>
 public sealed class FrameworkMembers
 {
-    /// <summary>A framework type: its assembly and the names of its members.</summary>
-    public sealed class TypeEntry(string assembly, HashSet<string> members)
+    /// <summary>A framework type: its assembly and the names of its members (split on first use: most are never asked for).</summary>
+    public sealed class TypeEntry(string assembly, string members)
     {
+        readonly Lazy<HashSet<string>> names = new(() => new HashSet<string>(members.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal));
         public string Assembly { get; } = assembly;
-        public HashSet<string> Members { get; } = members;
+        public HashSet<string> Members => names.Value;
     }
 
     /// <summary>A public method with no body in a kernel: why, and the internal methods a plug could cover it through.</summary>
@@ -51,7 +52,7 @@ public sealed class FrameworkMembers
             {
                 if (!list.types.TryGetValue(fields[2], out var entries))
                     list.types[fields[2]] = entries = new List<TypeEntry>();
-                entries.Add(new TypeEntry(fields[1], new HashSet<string>(fields[3].Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)));
+                entries.Add(new TypeEntry(fields[1], fields[3]));
             }
             else if (fields[0] == "X" && fields.Length == 4)
             {
