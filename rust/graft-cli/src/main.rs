@@ -417,6 +417,10 @@ struct RunArgs {
     /// Do not copy the serial output to this terminal as it arrives (--json still reports it).
     #[arg(long)]
     no_echo: bool,
+    /// Do not pass stdin to the kernel's serial input (by default the terminal's keystrokes, or
+    /// piped text, reach Console.ReadLine/ReadKey; at its end the kernel reads Ctrl+D).
+    #[arg(long)]
+    no_stdin: bool,
     /// The kernel ELF whose symbols and DWARF name the addresses of a crash report in the echoed
     /// output (default: FILE when it is a kernel ELF, else Kernel.elf beside the image).
     #[arg(long)]
@@ -469,6 +473,7 @@ impl RunArgs {
             command_line: self.command_line.clone().unwrap_or_default(),
             gdb_port: self.gdb_port.or(self.debug.then_some(graft_stages::debug::DEFAULT_GDB_PORT)),
             wait_for_debugger: self.debug,
+            stdin_to_serial: !self.no_stdin,
         }
     }
 }
@@ -732,8 +737,9 @@ mod tests {
             (built(&["compile-c", "-o", "obj", "a.c"]), from_json::<g::CompileC>(r#"{"sources":["a.c"],"output_dir":"obj"}"#)),
             (built(&["link", "-o", "k.elf", "a.o"]), from_json::<g::Link>(r#"{"objects":["a.o"],"output":"k.elf"}"#)),
             (built(&["image", "-o", "k.iso", "k.elf"]), from_json::<g::Image>(r#"{"kernel":"k.elf","output":"k.iso"}"#)),
-            // `graft run` shows the serial output live; hosts that capture it leave that off.
-            (built(&["run", "k.iso"]), from_json::<g::Run>(r#"{"image":"k.iso","echo_serial":true}"#)),
+            // `graft run` shows the serial output live and passes stdin to the kernel; hosts that
+            // capture it leave both off.
+            (built(&["run", "k.iso"]), from_json::<g::Run>(r#"{"image":"k.iso","echo_serial":true,"stdin_to_serial":true}"#)),
         ];
         for (cli, file) in cases {
             assert_eq!(cli, file);
@@ -747,27 +753,27 @@ mod tests {
             r#"{"sources":["a.c"],"output_dir":"obj","opt_level":"z","code_model":"kernel","debug":true}"#,
         );
         assert_eq!(request, expected);
-        let request = built(&["run", "k.iso", "--no-echo", "--mark", "ready", "--uefi", "--disk", "--kernel", "k.elf", "--", "-s"]);
+        let request = built(&["run", "k.iso", "--no-echo", "--no-stdin", "--mark", "ready", "--uefi", "--disk", "--kernel", "k.elf", "--", "-s"]);
         let expected = from_json::<graft_stages::Run>(
             r#"{"image":"k.iso","mark":"ready","firmware":"uefi","media":"disk","kernel":"k.elf","extra_args":["-s"]}"#,
         );
         assert_eq!(request, expected);
         let request = built(&["run", "k.elf", "--cmdline", "a=1 b", "--image", "k.iso"]);
-        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","command_line":"a=1 b","echo_serial":true}"#);
+        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","command_line":"a=1 b","echo_serial":true,"stdin_to_serial":true}"#);
         assert_eq!(request, expected);
         // --debug: halted, the stub on 1234, no time limit unless asked; --gdb-port alone: running.
         let request = built(&["run", "k.elf", "--debug"]);
         let expected = from_json::<graft_stages::Run>(
-            r#"{"image":"k.elf","echo_serial":true,"gdb_port":1234,"wait_for_debugger":true,"timeout_secs":0}"#,
+            r#"{"image":"k.elf","echo_serial":true,"stdin_to_serial":true,"gdb_port":1234,"wait_for_debugger":true,"timeout_secs":0}"#,
         );
         assert_eq!(request, expected);
         let request = built(&["run", "k.elf", "--debug", "--gdb-port", "4321", "--timeout", "30"]);
         let expected = from_json::<graft_stages::Run>(
-            r#"{"image":"k.elf","echo_serial":true,"gdb_port":4321,"wait_for_debugger":true,"timeout_secs":30}"#,
+            r#"{"image":"k.elf","echo_serial":true,"stdin_to_serial":true,"gdb_port":4321,"wait_for_debugger":true,"timeout_secs":30}"#,
         );
         assert_eq!(request, expected);
         let request = built(&["run", "k.elf", "--gdb-port", "4321"]);
-        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","echo_serial":true,"gdb_port":4321}"#);
+        let expected = from_json::<graft_stages::Run>(r#"{"image":"k.elf","echo_serial":true,"stdin_to_serial":true,"gdb_port":4321}"#);
         assert_eq!(request, expected);
         // dotnet run names both files; --iso, --uefi and --disk pick the image.
         for flag in ["--iso", "--uefi", "--disk"] {

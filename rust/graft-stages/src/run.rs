@@ -106,6 +106,15 @@ pub struct Request {
     /// counts while it waits: a person's session asks for `timeout_secs` 0.
     #[serde(default)]
     pub wait_for_debugger: bool,
+    /// Pass this process's stdin to the kernel's COM1 input as it arrives
+    /// (`graft run`, and so `dotnet run`), where Console.ReadLine, ReadKey
+    /// and KeyAvailable read it; when stdin ends the kernel gets one 0x04
+    /// (Ctrl+D), the end of its Console input. A terminal on stdin is in
+    /// character mode for the run (each key goes as it is typed; the
+    /// terminal still echoes, Ctrl+C still stops the run) and is restored
+    /// after. Off, QEMU's stdin is empty: what a build's host needs.
+    #[serde(default)]
+    pub stdin_to_serial: bool,
 }
 
 /// Seconds before QEMU is stopped when the request gives no `timeout_secs`.
@@ -358,11 +367,14 @@ fn boot(
 ) -> StageResult<Output> {
     let started = Instant::now();
     let mut command_line = Command::new(qemu);
-    command_line.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let stdin = if request.stdin_to_serial { Stdio::piped() } else { Stdio::null() };
+    command_line.args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
     die_with_parent(&mut command_line);
     let mut child = command_line
         .spawn()
         .map_err(|e| session.error(Code::QEMU_FAILED, format!("cannot start {}: {e}", qemu.display())))?;
+    // Held until the run ends: the terminal's own mode comes back then.
+    let _terminal = child.stdin.take().map(forward_stdin);
 
     let echo = request.echo_serial;
     let (mut symbols, symbol_warnings) = crash_symbols(request);
@@ -543,3 +555,91 @@ fn known_kernel(request: &Request) -> Option<PathBuf> {
     }
 }
 
+
+/// What the kernel reads when this process's stdin ends: Ctrl+D, a
+/// terminal's end of input (Graft.Kernel's Console input ends there).
+const END_OF_INPUT: u8 = 0x04;
+
+/// Copies this process's stdin to QEMU's (the kernel's COM1 input) on a
+/// thread of its own, then [`END_OF_INPUT`]. A run that ends first leaves the
+/// thread waiting in its read; the process exits after the run.
+fn forward_stdin(mut qemu_stdin: std::process::ChildStdin) -> Option<CharacterMode> {
+    let mode = CharacterMode::enter();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin();
+        let mut chunk = [0u8; 1024];
+        loop {
+            let n = match stdin.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => 0,
+            };
+            let bytes: &[u8] = if n == 0 { &[END_OF_INPUT] } else { &chunk[..n] };
+            // QEMU gone (the kernel exited): nothing more to pass on.
+            if qemu_stdin.write_all(bytes).and_then(|_| qemu_stdin.flush()).is_err() || n == 0 {
+                break;
+            }
+        }
+    });
+    mode
+}
+
+/// A terminal on stdin switched to character mode (ICANON off: each key is
+/// passed as typed, as a serial terminal sends it; ECHO and ISIG stay) for
+/// as long as this lives; its settings come back on drop and when SIGINT,
+/// SIGTERM or SIGHUP end the process first.
+struct CharacterMode {
+    handlers: [(libc::c_int, libc::sighandler_t); 3],
+}
+
+/// The terminal's settings before the run, for the drop and the signal handler.
+static SAVED_TERMINAL: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
+
+const RESTORING_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+extern "C" fn restore_terminal_and_die(signal: libc::c_int) {
+    // Only async-signal-safe calls: tcsetattr, signal, raise.
+    if let Some(saved) = SAVED_TERMINAL.get() {
+        // SAFETY: a valid termios for fd 0, read from it before.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved) };
+    }
+    // SAFETY: back to the default action, then die of the same signal.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+impl CharacterMode {
+    fn enter() -> Option<CharacterMode> {
+        // SAFETY: isatty/tcgetattr/tcsetattr on fd 0 with a zeroed termios to fill.
+        let mut settings: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::isatty(libc::STDIN_FILENO) } != 1 || unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut settings) } != 0 {
+            return None;
+        }
+        let saved = *SAVED_TERMINAL.get_or_init(|| settings);
+        let handler = restore_terminal_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: installs a handler that only makes async-signal-safe calls.
+        let handlers = RESTORING_SIGNALS.map(|signal| (signal, unsafe { libc::signal(signal, handler) }));
+        let mut character = saved;
+        character.c_lflag &= !libc::ICANON;
+        character.c_cc[libc::VMIN] = 1;
+        character.c_cc[libc::VTIME] = 0;
+        // SAFETY: fd 0 is a terminal; `character` is its settings, changed.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &character) };
+        Some(CharacterMode { handlers })
+    }
+}
+
+impl Drop for CharacterMode {
+    fn drop(&mut self) {
+        if let Some(saved) = SAVED_TERMINAL.get() {
+            // SAFETY: the settings read from fd 0 before the run.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved) };
+        }
+        for (signal, previous) in self.handlers {
+            // SAFETY: puts back the handler that was there before.
+            unsafe { libc::signal(signal, previous) };
+        }
+    }
+}

@@ -61,19 +61,13 @@ public static unsafe class SerialConsole
     /// <summary>Whether a key is waiting (<c>Console.KeyAvailable</c>).</summary>
     public static bool KeyAvailable => ConsoleText.Available;
 
-    /// <summary>The next key (<c>Console.ReadKey</c>); shown on the console unless <paramref name="intercept"/>.</summary>
-    public static ConsoleKeyInfo ReadKey(bool intercept)
-    {
-        ConsoleKeyInfo key = ConsoleKeys.Read();
-        if (!intercept)
-        {
-            if (key.Key == ConsoleKey.Enter)
-                Write("\n"u8);
-            else if (key.KeyChar >= ' ' && key.KeyChar != '\x7f')
-                Write(s_encoding.GetBytes(key.KeyChar.ToString()));
-        }
-        return key;
-    }
+    /// <summary>
+    /// The next key (<c>Console.ReadKey</c>). The kernel echoes nothing, with
+    /// or without <paramref name="intercept"/>: the terminal at the other end
+    /// shows what is typed (<c>graft run</c> leaves its echo on), as it does
+    /// for <c>ReadLine</c>.
+    /// </summary>
+    public static ConsoleKeyInfo ReadKey(bool intercept) => ConsoleKeys.Read();
 
     /// <summary>Ctrl+C is a key like any other: no signal interrupts a kernel (<c>Console.TreatControlCAsInput</c> keeps what is set).</summary>
     public static bool TreatControlCAsInput { get; set; }
