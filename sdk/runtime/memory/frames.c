@@ -46,8 +46,23 @@ static void exclude(uint64_t start, uint64_t end) {
 
 static int is_used(uint64_t frame) { return (int)((bitmap[frame / 64] >> (frame % 64)) & 1); }
 
+static uint64_t bits_set(uint64_t w) { /* popcount without the popcnt instruction or libgcc */
+    w -= (w >> 1) & 0x5555555555555555ull;
+    w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+    w = (w + (w >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (w * 0x0101010101010101ull) >> 56;
+}
+
 static void mark(uint64_t first, uint64_t count, int used) {
-    for (uint64_t f = first; f < first + count && f < frame_count; f++) {
+    uint64_t end = first + count < frame_count ? first + count : frame_count;
+    for (uint64_t f = first; f < end;) {
+        if (f % 64 == 0 && end - f >= 64) { /* a whole word at once */
+            uint64_t set = bits_set(bitmap[f / 64]);
+            free_frames += used ? set - 64 : set;
+            bitmap[f / 64] = used ? ~0ull : 0;
+            f += 64;
+            continue;
+        }
         uint64_t bit = 1ull << (f % 64);
         if (used && !(bitmap[f / 64] & bit)) {
             bitmap[f / 64] |= bit;
@@ -56,6 +71,7 @@ static void mark(uint64_t first, uint64_t count, int used) {
             bitmap[f / 64] &= ~bit;
             free_frames++;
         }
+        f++;
     }
 }
 
