@@ -13,6 +13,8 @@ public sealed class AnalyzerTests
             public int Read(int port) => port;
             public static int Count;
             public static string Name { get; set; } = "";
+            int serial;
+            public int Serial => serial;
         }
         public struct Register { public int Value; public int Get() => Value; }
 
@@ -28,7 +30,9 @@ public sealed class AnalyzerTests
             [PlugMember] public static void Ctor(Device aThis) { }
             [PlugMember] public static int Count;
             [PlugMember] public static string Name { get; set; } = "";
-            static void Helper() { } // no [PlugMember]: a helper, not checked
+            [PlugMember] static extern ref int serial(Device aThis);
+            static void Helper() { } // no [PlugMember]: added to Device
+            static int added;
         }
         [Plug(typeof(Register))]
         static class RegisterPlug
@@ -152,17 +156,30 @@ public sealed class AnalyzerTests
         Verify.Diagnostic("GRAFT1007").WithLocation(0).WithArguments("DevicePlug.Reset(Device)", "OtherDevicePlug.ResetToo(object)", "Device.Reset()"));
 
     [TestMethod]
-    public Task GRAFT1008_an_architecture_no_kernel_of_this_project_has() => Verify.Analyzer(Device + """
+    public Task GRAFT1008_a_member_limited_to_another_architecture_than_its_class() => Verify.Analyzer(Device + """
         [Plug(typeof(Device), Architecture = PlugArchitecture.X64)]
         static class DevicePlug
         {
             [PlugMember(Architecture = PlugArchitecture.Arm64)] public static void {|#0:Reset|}(Device aThis) { }
         }
+        // For another architecture than the kernel's (linux-x64): skipped, as the patcher skips it.
         [Plug(typeof(Register), Architecture = PlugArchitecture.Arm64)]
-        static class {|#1:RegisterPlug|} { }
+        static class RegisterPlug
+        {
+            [PlugMember] public static int Gett(ref Register aThis) => 0;
+        }
+        [Plug(typeof(Device))]
+        static class ArmDevicePlug
+        {
+            [PlugMember(Architecture = PlugArchitecture.Arm64)] public static int Read(Device aThis, int port) => 0;
+        }
+        [Plug(typeof(Device))]
+        static class X64DevicePlug
+        {
+            [PlugMember(Architecture = PlugArchitecture.X64)] public static int Read(Device aThis, int port) => 1;
+        }
         """,
-        Verify.Diagnostic(Descriptors.ArchitectureMismatch).WithLocation(0).WithArguments("Reset", "Arm64", "its plug class 'DevicePlug' is limited to X64"),
-        Verify.Diagnostic(Descriptors.ArchitectureNotThisKernel).WithLocation(1).WithArguments("RegisterPlug", "Arm64", "X64"));
+        Verify.Diagnostic("GRAFT1008").WithLocation(0).WithArguments("Reset", "Arm64", "its plug class 'DevicePlug' is limited to X64"));
 
     [TestMethod]
     public Task GRAFT1009_malformed_plugs() => Verify.Analyzer(Device + """
@@ -174,10 +191,31 @@ public sealed class AnalyzerTests
         {
             [{|#2:PlugMember|}] public static void Reset(Device aThis) { }
         }
+        [Plug(typeof(Device))]
+        static class AddingPlug
+        {
+            static T {|#3:Pick|}<T>(T x) => x;
+        }
         """,
         Verify.Diagnostic("GRAFT1009").WithLocation(0).WithArguments("[Plug] names no target: give typeof(Type) or the type's full name, as [Plug(\"System.ConsolePal\")]"),
         Verify.Diagnostic("GRAFT1009").WithLocation(1).WithArguments("the target name 'System.Collections.Generic.List<int>' is not a type's metadata name (Namespace.Type, Outer+Inner, List`1, optionally ', Assembly')"),
-        Verify.Diagnostic("GRAFT1009").WithLocation(2).WithArguments("[PlugMember] on 'Reset', but 'NotAPlug' has no [Plug] attribute naming its target"));
+        Verify.Diagnostic("GRAFT1009").WithLocation(2).WithArguments("[PlugMember] on 'Reset', but 'NotAPlug' has no [Plug] attribute naming its target"),
+        Verify.Diagnostic("GRAFT1009").WithLocation(3).WithArguments("'Pick' has no [PlugMember], so it would be added to 'Device', but generic methods cannot be added to a target yet"));
+
+    [TestMethod]
+    public Task GRAFT1011_an_added_member_the_target_already_has() => Verify.Analyzer(Device + """
+        [Plug(typeof(Device))]
+        static class DevicePlug
+        {
+            static int {|#0:Read|}(Device aThis, int port) => 0; // added: Device.Read(Device, int) is new
+            static void {|#1:Reset|}() { }
+            static int {|#2:Count|};
+            static extern ref int {|#3:serial|}(Device aThis);
+        }
+        """,
+        Verify.Diagnostic("GRAFT1011").WithLocation(1).WithArguments("DevicePlug.Reset()", "Device", "Device.Reset()"),
+        Verify.Diagnostic("GRAFT1011").WithLocation(2).WithArguments("DevicePlug.Count", "Device", "Device.Count"),
+        Verify.Diagnostic("GRAFT1011").WithLocation(3).WithArguments("DevicePlug.serial(Device)", "Device", "Device.serial"));
 
     [TestMethod]
     public Task GRAFT1010_a_call_that_reaches_a_PInvoke_no_plug_covers() => Verify.Analyzer("""
@@ -228,15 +266,17 @@ public sealed class AnalyzerTests
         {
             using Cosmos.Build.API.Attributes;
             [Plug(typeof(Device))]
-            class {|#0:DevicePlug|}
+            class DevicePlug // gen3's plug classes need not be static
             {
                 [PlugMember] public static void Reset(Device aThis) { }
                 [PlugMember] public static void {|#1:Rest|}(Device aThis) { }
             }
             [Plug("System.NoSuchType", true)]
             static class OptionalPlug { }
+            [{|#0:Plug("Device", false, true)|}]
+            static class ReplaceBasePlug { }
         }
         """,
-        Verify.Diagnostic("GRAFT1006").WithLocation(0).WithArguments("DevicePlug"),
+        Verify.Diagnostic("GRAFT1009").WithLocation(0).WithArguments("'ReplaceBasePlug' asks for gen3's replaceBase, which Graft does not apply: plug the base type's members with a plug of their own"),
         Verify.Diagnostic("GRAFT1002").WithLocation(1).WithArguments("Device", "Rest", "; the closest: Device.Reset(); Device.Read(int); Device.Count"));
 }

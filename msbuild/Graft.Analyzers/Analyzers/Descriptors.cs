@@ -45,14 +45,13 @@ public static class Descriptors
         "Plug architecture mismatch",
         "'{0}' is limited to {1}, but {2}: it is never applied");
 
-    public static readonly DiagnosticDescriptor ArchitectureNotThisKernel = new("GRAFT1008",
-        "Plug architecture mismatch",
-        "'{0}' is limited to {1}, but this kernel is built for {2}: it is not applied",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
-
     public static readonly DiagnosticDescriptor Invalid = Error(1009,
         "Malformed plug",
         "Malformed plug: {0}");
+
+    public static readonly DiagnosticDescriptor AddedMemberExists = Error(1011,
+        "Added member already exists on the target",
+        "'{0}' has no [PlugMember], so it is added to '{1}', which already has '{2}': mark it [PlugMember] to replace that member, or rename it");
 
     public static readonly DiagnosticDescriptor UnpluggedNativeCall = new("GRAFT1010",
         "Call reaches a framework member with no body in a kernel",

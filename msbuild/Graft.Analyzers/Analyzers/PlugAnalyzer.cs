@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Graft.Analyzers;
 
 /// <summary>
-/// Checks plugs while the user types (GRAFT1001-1009, at the plug's line) and calls of
+/// Checks plugs while the user types (GRAFT1001-1009 and 1011, at the plug) and calls of
 /// framework members that have no body in a kernel and no plug (GRAFT1010). The plug set is
 /// built once per compilation (PlugSet), each type then reports its own diagnostics.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class PlugAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.TargetTypeNotFound, Descriptors.MemberNotFound, Descriptors.AThisMissing, Descriptors.AThisWrongType,
         Descriptors.SignatureMismatch, Descriptors.ClassNotStatic, Descriptors.Conflict, Descriptors.ArchitectureMismatch,
-        Descriptors.ArchitectureNotThisKernel, Descriptors.Invalid, Descriptors.UnpluggedNativeCall);
+        Descriptors.Invalid, Descriptors.AddedMemberExists, Descriptors.UnpluggedNativeCall);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -60,7 +60,10 @@ public sealed class PlugAnalyzer : DiagnosticAnalyzer
     static bool IsWritten(IPropertyReferenceOperation property) =>
         property.Parent is IAssignmentOperation assignment && assignment.Target == property;
 
-    /// <summary>The kernel's architecture from its RuntimeIdentifier (Sdk.targets makes it visible), or Any when unknown.</summary>
+    /// <summary>
+    /// The kernel's architecture from its RuntimeIdentifier (Sdk.targets makes it visible), or Any
+    /// when unknown: a plug limited to another one is skipped, as the patcher skips it.
+    /// </summary>
     static PlugArchitecture KernelArchitecture(AnalyzerConfigOptions options)
     {
         if (!options.TryGetValue("build_property.RuntimeIdentifier", out var rid))

@@ -27,6 +27,10 @@ public sealed class PlugAttributeData
     public string? TargetName { get; private set; }
     public bool IsOptional { get; private set; }
     public PlugArchitecture Architecture { get; private set; }
+    /// <summary>gen3's attribute (its plug class need not be static).</summary>
+    public bool IsGen3 { get; private set; }
+    /// <summary>gen3's replaceBase, which Graft does not apply.</summary>
+    public bool ReplaceBase { get; private set; }
 
     public static PlugAttributeData? Of(ISymbol type)
     {
@@ -34,14 +38,14 @@ public sealed class PlugAttributeData
         {
             var name = attribute.AttributeClass?.ToDisplayString();
             if (name == GraftPlug || name == Gen3Plug)
-                return Read(attribute);
+                return Read(attribute, name == Gen3Plug);
         }
         return null;
     }
 
-    static PlugAttributeData Read(AttributeData attribute)
+    static PlugAttributeData Read(AttributeData attribute, bool gen3)
     {
-        var plug = new PlugAttributeData { Attribute = attribute };
+        var plug = new PlugAttributeData { Attribute = attribute, IsGen3 = gen3 };
         var bools = attribute.ConstructorArguments.Where(a => a.Value is bool).Select(a => (bool)a.Value!).ToList();
         foreach (var argument in attribute.ConstructorArguments)
         {
@@ -50,9 +54,11 @@ public sealed class PlugAttributeData
             else if (argument.Value is string text)
                 plug.TargetName = text;
         }
-        // gen3: (string targetName, bool isOptional, bool replaceTarget) and (bool isOptional, bool replaceBase).
+        // gen3: (string targetName, bool isOptional, bool replaceBase), (bool replaceBase), (bool isOptional, bool replaceBase).
         if (plug.TargetName != null ? bools.Count >= 1 : bools.Count == 2)
             plug.IsOptional = bools[0];
+        if (plug.TargetName != null ? bools.Count >= 2 : bools.Count >= 1)
+            plug.ReplaceBase = bools[bools.Count - 1];
         foreach (var named in attribute.NamedArguments)
         {
             switch (named.Key)
@@ -61,6 +67,7 @@ public sealed class PlugAttributeData
                 case "Architecture" when named.Value.Value is int architecture: plug.Architecture = (PlugArchitecture)architecture; break;
                 case "TargetName" when named.Value.Value is string text: plug.TargetName = text; break;
                 case "Target" when named.Value.Value is INamedTypeSymbol type: plug.TargetType = type.OriginalDefinition; break;
+                case "ReplaceBase" when named.Value.Value is bool replaceBase: plug.ReplaceBase = replaceBase; break;
             }
         }
         return plug;

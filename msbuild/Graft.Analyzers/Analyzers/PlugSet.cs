@@ -25,10 +25,10 @@ public sealed class PlugSet
     readonly FrameworkMembers framework;
     readonly Dictionary<ISymbol, List<Diagnostic>> diagnostics = new(SymbolEqualityComparer.Default);
     // Target key (documentation ID, or "Type::member/signature" for a target known by name) -> plug members.
-    readonly Dictionary<string, List<ISymbol>> plugsByTarget = new();
+    readonly Dictionary<string, List<(ISymbol Plug, PlugArchitecture Architecture)>> plugsByTarget = new();
     // "Type::member" of every plugged member, for the covered-by names of FrameworkMembers.
     readonly HashSet<string> pluggedNames = new();
-    readonly List<(ISymbol Plug, string Key, string Target)> sourcePlugs = new();
+    readonly List<(ISymbol Plug, PlugArchitecture Architecture, string Key, string Target)> sourcePlugs = new();
 
     PlugSet(Compilation compilation, PlugArchitecture kernelArchitecture, FrameworkMembers framework)
     {
@@ -88,36 +88,79 @@ public sealed class PlugSet
             }
             return;
         }
-        if (fromSource && !type.IsStatic)
+        // gen3's plug classes need not be static.
+        if (fromSource && !type.IsStatic && !plug.IsGen3)
             Report(type, Descriptors.ClassNotStatic, type.Locations.FirstOrDefault(), null, type.Name);
+        if (fromSource && plug.ReplaceBase)
+        {
+            Report(type, Descriptors.Invalid, Where(plug.Attribute), null, $"'{type.Name}' asks for gen3's replaceBase, which Graft does not apply: plug the base type's members with a plug of their own");
+            return;
+        }
         if (fromSource && type.IsGenericType)
         {
             Report(type, Descriptors.Invalid, type.Locations.FirstOrDefault(), null, $"the plug class '{type.Name}' is generic: a plug class cannot have type parameters");
             return;
         }
-        if (fromSource)
-            CheckArchitecture(type, type, plug.Architecture, PlugArchitecture.Any);
-
+        if (Skipped(plug.Architecture))
+            return;
         var target = ResolveTarget(type, plug, fromSource);
         if (target == null)
             return;
         foreach (var (member, data) in members)
         {
-            if (fromSource)
-                CheckArchitecture(type, member, data!.Architecture, plug.Architecture);
-            CheckMember(type, member, data!, target, fromSource);
+            if (data!.Architecture != PlugArchitecture.Any && plug.Architecture != PlugArchitecture.Any && data.Architecture != plug.Architecture)
+            {
+                if (fromSource)
+                    Report(type, Descriptors.ArchitectureMismatch, member.Locations.FirstOrDefault(), null, member.Name, data.Architecture, $"its plug class '{type.Name}' is limited to {plug.Architecture}");
+                continue;
+            }
+            var architecture = data.Architecture != PlugArchitecture.Any ? data.Architecture : plug.Architecture;
+            if (!Skipped(architecture))
+                CheckMember(type, member, data, target, architecture, fromSource);
+        }
+        if (fromSource && target.Symbol != null)
+            CheckAddedMembers(type, target.Symbol, members.Select(m => m.Member));
+    }
+
+    /// <summary>A plug limited to another architecture than the kernel's is skipped, as the patcher skips it.</summary>
+    bool Skipped(PlugArchitecture architecture) =>
+        kernelArchitecture != PlugArchitecture.Any && architecture != PlugArchitecture.Any && architecture != kernelArchitecture;
+
+    /// <summary>
+    /// Members without [PlugMember] are added to the target: GRAFT1011 when it already has one of
+    /// that name and signature, GRAFT1009 for a generic method (the patcher cannot add those yet).
+    /// </summary>
+    void CheckAddedMembers(INamedTypeSymbol type, INamedTypeSymbol target, IEnumerable<ISymbol> plugMembers)
+    {
+        var replacing = new HashSet<ISymbol>(plugMembers, SymbolEqualityComparer.Default);
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || replacing.Contains(member))
+                continue;
+            ISymbol? existing = null;
+            switch (member)
+            {
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary } method when method.IsGenericMethod:
+                    Report(type, Descriptors.Invalid, member.Locations.FirstOrDefault(), null, $"'{method.Name}' has no [PlugMember], so it would be added to '{target.ToDisplayString()}', but generic methods cannot be added to a target yet");
+                    continue;
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary } method when IsFieldAccessor(method):
+                    existing = target.GetMembers(method.Name).FirstOrDefault(m => m is IFieldSymbol);
+                    break;
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary } method:
+                    existing = target.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m => SameShape(method, method.Parameters, m));
+                    break;
+                case IFieldSymbol field:
+                    existing = target.GetMembers(field.Name).FirstOrDefault(m => m is IFieldSymbol);
+                    break;
+            }
+            if (existing != null)
+                Report(type, Descriptors.AddedMemberExists, member.Locations.FirstOrDefault(), null, SymbolNames.Signature(member), target.ToDisplayString(), SymbolNames.Signature(existing));
         }
     }
 
-    void CheckArchitecture(INamedTypeSymbol type, ISymbol plug, PlugArchitecture architecture, PlugArchitecture classArchitecture)
-    {
-        if (architecture == PlugArchitecture.Any)
-            return;
-        if (classArchitecture != PlugArchitecture.Any && classArchitecture != architecture)
-            Report(type, Descriptors.ArchitectureMismatch, plug.Locations.FirstOrDefault(), null, plug.Name, architecture, $"its plug class '{type.Name}' is limited to {classArchitecture}");
-        else if (kernelArchitecture != PlugArchitecture.Any && kernelArchitecture != architecture)
-            Report(type, Descriptors.ArchitectureNotThisKernel, plug.Locations.FirstOrDefault(), null, plug.Name, architecture, kernelArchitecture);
-    }
+    /// <summary>static extern ref T name(Target aThis) (or no parameter, static): the address of a field of the target.</summary>
+    static bool IsFieldAccessor(IMethodSymbol method) =>
+        method.IsExtern && method.ReturnsByRef && method.Parameters.Length <= 1;
 
     /// <summary>A plug's target: a symbol, or a framework type known only by name.</summary>
     sealed class Target(INamedTypeSymbol? symbol, string metadataName, FrameworkMembers.TypeEntry? implementation)
@@ -164,7 +207,7 @@ public sealed class PlugSet
         return null;
     }
 
-    void CheckMember(INamedTypeSymbol type, ISymbol plug, PlugMemberData data, Target target, bool fromSource)
+    void CheckMember(INamedTypeSymbol type, ISymbol plug, PlugMemberData data, Target target, PlugArchitecture architecture, bool fromSource)
     {
         void Fail(DiagnosticDescriptor descriptor, ImmutableDictionary<string, string?>? properties, params object?[] arguments)
         {
@@ -180,8 +223,10 @@ public sealed class PlugSet
         var name = data.TargetName ?? plug.Name switch { "Ctor" when plug is IMethodSymbol => ".ctor", "CCtor" when plug is IMethodSymbol => ".cctor", _ => plug.Name };
         var targetDisplay = target.Symbol?.ToDisplayString() ?? target.MetadataName;
 
+        var accessor = plug is IMethodSymbol plugMethod && IsFieldAccessor(plugMethod);
         var candidates = target.Symbol?.GetMembers(name).Where(m => plug switch
         {
+            IMethodSymbol when accessor => m is IFieldSymbol,
             IMethodSymbol => m is IMethodSymbol,
             IFieldSymbol => m is IFieldSymbol,
             IPropertySymbol => m is IPropertySymbol,
@@ -192,7 +237,7 @@ public sealed class PlugSet
         {
             if (target.Implementation != null && target.Implementation.Members.Contains(name))
             {
-                Record(plug, $"{target.MetadataName}::{name}/{SymbolNames.Signature(plug)}", target.MetadataName, name, $"{targetDisplay}.{name}");
+                Record(plug, architecture, $"{target.MetadataName}::{name}/{SymbolNames.Signature(plug)}", target.MetadataName, name, $"{targetDisplay}.{name}");
                 return;
             }
             if (!data.IsOptional)
@@ -202,15 +247,23 @@ public sealed class PlugSet
 
         switch (plug)
         {
+            case IMethodSymbol method when accessor:
+                var aliased = (IFieldSymbol)candidates[0];
+                if (aliased.IsStatic != (method.Parameters.Length == 0) || !TypesMatch(method.ReturnType, aliased.Type))
+                    Fail(Descriptors.SignatureMismatch, null, SymbolNames.Signature(plug), name, targetDisplay,
+                        $"a field's accessor is 'static extern ref {aliased.Type.ToDisplayString()} {name}({(aliased.IsStatic ? "" : target.Symbol!.ToDisplayString() + " aThis")})'", SymbolNames.Signature(aliased) + " : " + aliased.Type.ToDisplayString());
+                else
+                    Record(plug, architecture, aliased);
+                break;
             case IMethodSymbol method:
-                CheckMethod(method, target.Symbol!, name, candidates.Cast<IMethodSymbol>().ToList(), Fail);
+                CheckMethod(method, target.Symbol!, name, candidates.Cast<IMethodSymbol>().ToList(), architecture, Fail);
                 break;
             case IFieldSymbol field:
                 var targetField = (IFieldSymbol)candidates[0];
                 if (!TypesMatch(field.Type, targetField.Type))
                     Fail(Descriptors.SignatureMismatch, null, plug.Name, name, targetDisplay, $"the field is a '{field.Type.ToDisplayString()}'", SymbolNames.Signature(targetField) + " : " + targetField.Type.ToDisplayString());
                 else
-                    Record(plug, targetField);
+                    Record(plug, architecture, targetField);
                 break;
             case IPropertySymbol property:
                 var targetProperty = (IPropertySymbol)candidates[0];
@@ -219,14 +272,14 @@ public sealed class PlugSet
                 else if (!TypesMatch(property.Type, targetProperty.Type))
                     Fail(Descriptors.SignatureMismatch, null, plug.Name, name, targetDisplay, $"the property is a '{property.Type.ToDisplayString()}'", SymbolNames.Signature(targetProperty) + " : " + targetProperty.Type.ToDisplayString());
                 else
-                    Record(plug, targetProperty);
+                    Record(plug, architecture, targetProperty);
                 break;
         }
     }
 
     delegate void Failure(DiagnosticDescriptor descriptor, ImmutableDictionary<string, string?>? properties, params object?[] arguments);
 
-    void CheckMethod(IMethodSymbol plug, INamedTypeSymbol target, string name, List<IMethodSymbol> candidates, Failure fail)
+    void CheckMethod(IMethodSymbol plug, INamedTypeSymbol target, string name, List<IMethodSymbol> candidates, PlugArchitecture architecture, Failure fail)
     {
         var hasAThis = plug.Parameters.Length > 0 && plug.Parameters[0].Name == "aThis";
         var rest = hasAThis ? plug.Parameters.RemoveAt(0) : plug.Parameters;
@@ -239,7 +292,7 @@ public sealed class PlugSet
                 fail(Descriptors.AThisWrongType, AThisProperties(target, "retype"), plug.Parameters[0].Type.ToDisplayString(), target.ToDisplayString(), hint);
                 return;
             }
-            Record(plug, matched);
+            Record(plug, architecture, matched);
             return;
         }
         var signatures = string.Join("; ", candidates.Select(SymbolNames.Signature));
@@ -368,29 +421,34 @@ public sealed class PlugSet
         return list.Count == 0 ? "" : "; the closest: " + string.Join("; ", list);
     }
 
-    void Record(ISymbol plug, ISymbol target)
+    void Record(ISymbol plug, PlugArchitecture architecture, ISymbol target)
     {
         var containing = target.ContainingType;
-        Record(plug, target.OriginalDefinition.GetDocumentationCommentId() ?? SymbolNames.Signature(target),
+        Record(plug, architecture, target.OriginalDefinition.GetDocumentationCommentId() ?? SymbolNames.Signature(target),
             SymbolNames.MetadataName(containing), target.MetadataName, SymbolNames.Signature(target));
     }
 
-    void Record(ISymbol plug, string key, string typeName, string memberName, string display)
+    void Record(ISymbol plug, PlugArchitecture architecture, string key, string typeName, string memberName, string display)
     {
         if (!plugsByTarget.TryGetValue(key, out var plugs))
-            plugsByTarget[key] = plugs = new List<ISymbol>();
-        plugs.Add(plug);
+            plugsByTarget[key] = plugs = new List<(ISymbol, PlugArchitecture)>();
+        plugs.Add((plug, architecture));
         pluggedNames.Add(typeName + "::" + memberName);
         if (plug.Locations.Any(l => l.IsInSource))
-            sourcePlugs.Add((plug, key, display));
+            sourcePlugs.Add((plug, architecture, key, display));
     }
 
-    /// <summary>Two plugs for one target: one error, at the later plug of the source, naming both.</summary>
+    /// <summary>
+    /// Two plugs for one target: one error, at the later plug of the source, naming both;
+    /// none when each is limited to another architecture.
+    /// </summary>
     void ReportConflicts()
     {
-        foreach (var (plug, key, display) in sourcePlugs)
+        foreach (var (plug, architecture, key, display) in sourcePlugs)
         {
-            var others = plugsByTarget[key];
+            var others = plugsByTarget[key]
+                .Where(p => p.Architecture == PlugArchitecture.Any || architecture == PlugArchitecture.Any || p.Architecture == architecture)
+                .Select(p => p.Plug).ToList();
             if (others.Count < 2)
                 continue;
             var first = others.OrderBy(p => p.Locations.Any(l => l.IsInSource) ? 1 : 0)
