@@ -585,7 +585,8 @@ fn forward_stdin(mut qemu_stdin: std::process::ChildStdin) -> Option<CharacterMo
 }
 
 /// A terminal on stdin switched to character mode (ICANON off: each key is
-/// passed as typed, as a serial terminal sends it; ECHO and ISIG stay) for
+/// passed as typed, as a serial terminal sends it; ECHO and ISIG stay,
+/// ECHOCTL goes) for
 /// as long as this lives; its settings come back on drop and when SIGINT,
 /// SIGTERM or SIGHUP end the process first.
 struct CharacterMode {
@@ -622,7 +623,9 @@ impl CharacterMode {
         // SAFETY: installs a handler that only makes async-signal-safe calls.
         let handlers = RESTORING_SIGNALS.map(|signal| (signal, unsafe { libc::signal(signal, handler) }));
         let mut character = saved;
-        character.c_lflag &= !libc::ICANON;
+        // Without ECHOCTL the echo of Enter is a line break, not ^J (outside
+        // line mode every control character would show as ^X).
+        character.c_lflag &= !(libc::ICANON | libc::ECHOCTL);
         character.c_cc[libc::VMIN] = 1;
         character.c_cc[libc::VTIME] = 0;
         // SAFETY: fd 0 is a terminal; `character` is its settings, changed.
