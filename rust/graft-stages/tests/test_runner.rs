@@ -42,6 +42,9 @@ fn every_line_form_parses() {
     );
     assert_eq!(parsed("graft-test: skip 6 A.C: needs a disk"), Event::Skip { index: 6, name: "A.C".into(), reason: "needs a disk".into() });
     assert_eq!(parsed("graft-test: end passed=1 failed=2 skipped=3"), Event::End { passed: 1, failed: 2, skipped: 3 });
+    // What OVMF's console leaves before the kernel's first line.
+    assert_eq!(parsed("\rgraft-test: suite K tests=1\r"), Event::Suite { name: "K".into(), tests: 1 });
+    assert_eq!(parsed("\u{1b}[0m\u{1b}[37m\u{1b}[2J\u{1b}[01;01Hgraft-test: start 0 A.B"), Event::Start { index: 0, name: "A.B".into() });
     // Not the protocol's: the test's own output.
     assert!(parse_line("hello graft-test: pass 1 X 1us").is_none());
     assert!(parse_line("Console output").is_none());

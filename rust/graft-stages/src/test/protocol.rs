@@ -45,7 +45,7 @@ static END: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^end passed=(\d+) fa
 /// `None` for a line that is not the protocol's (the test's own output, a
 /// crash report); `Some(Err)` for a protocol line that does not parse.
 pub fn parse_line(line: &str) -> Option<Result<Event, String>> {
-    let rest = line.trim_end().strip_prefix(PREFIX)?;
+    let rest = without_terminal_codes(line).trim_end().strip_prefix(PREFIX)?;
     let number = |text: &str| text.parse::<u64>().map_err(|_| format!("'{text}' is too large"));
     let index = |text: &str| text.parse::<u32>().map_err(|_| format!("'{text}' is too large"));
     let event = if let Some(c) = SUITE.captures(rest) {
@@ -74,6 +74,14 @@ pub fn parse_line(line: &str) -> Option<Result<Event, String>> {
         Err("not a line of the protocol".to_string())
     };
     Some(event.map_err(|why| format!("garbled protocol line '{}': {why}", line.trim_end())))
+}
+
+/// The line without what firmware may leave before it on the serial port:
+/// control characters (OVMF's console ends with a lone `\r`) and ANSI
+/// escape sequences (`ESC [ ... letter`).
+fn without_terminal_codes(line: &str) -> &str {
+    static CODES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:\x1b\[[0-9;=?]*[A-Za-z]|[\x00-\x1f])*").unwrap());
+    &line[CODES.find(line).map_or(0, |m| m.end())..]
 }
 
 /// How one test ended, as the protocol or the runner says.
