@@ -69,6 +69,18 @@ public static unsafe class SerialConsole
     /// </summary>
     public static ConsoleKeyInfo ReadKey(bool intercept) => ConsoleKeys.Read();
 
+    /// <summary>
+    /// <c>Console.CancelKeyPress</c>'s handlers, kept and never called: no
+    /// signal interrupts a kernel, Ctrl+C arrives as a byte of the input.
+    /// </summary>
+    public static event ConsoleCancelEventHandler? CancelKeyPress
+    {
+        add => s_cancelKeyPress += value;
+        remove => s_cancelKeyPress -= value;
+    }
+
+    static ConsoleCancelEventHandler? s_cancelKeyPress;
+
     /// <summary>Ctrl+C is a key like any other: no signal interrupts a kernel (<c>Console.TreatControlCAsInput</c> keeps what is set).</summary>
     public static bool TreatControlCAsInput { get; set; }
 
