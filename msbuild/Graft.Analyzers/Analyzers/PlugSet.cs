@@ -434,6 +434,12 @@ public sealed class PlugSet
             plugsByTarget[key] = plugs = new List<(ISymbol, PlugArchitecture)>();
         plugs.Add((plug, architecture));
         pluggedNames.Add(typeName + "::" + memberName);
+        // A property plug replaces the accessors, which is what the framework list names.
+        if (plug is IPropertySymbol)
+        {
+            pluggedNames.Add(typeName + "::get_" + memberName);
+            pluggedNames.Add(typeName + "::set_" + memberName);
+        }
         if (plug.Locations.Any(l => l.IsInSource))
             sourcePlugs.Add((plug, architecture, key, display));
     }

@@ -13,8 +13,8 @@
 // direct cases: a method that reaches native code deeper down is not listed.
 //
 // P/Invokes whose entry point Graft's kernel runtime defines (a C function of that name at the
-// top level of a .c file under sdk/runtime, as SystemNative_GetTimestamp) have a body in a
-// kernel and are not listed. Sorted, so that the same inputs always give the same bytes.
+// top level of a .c file under sdk/runtime, as SystemNative_GetTimestamp, or a NASM global)
+// have a body in a kernel and are not listed. Sorted, so that the same inputs always give the same bytes.
 //
 //   Graft.Analyzers.MemberList <runtime pack folder> <kernel runtime sources folder> <output file>
 using System.Collections.Immutable;
@@ -36,12 +36,15 @@ if (!Directory.Exists(args[1]))
     Console.Error.WriteLine($"Graft.Analyzers.MemberList: the kernel runtime's sources are not at '{args[1]}'");
     return 1;
 }
-// A definition starts at column 0 with its return type; a declaration ends in ';' with no body.
+// A C definition starts at column 0 with its return type (a declaration ends in ';' with no
+// body); an assembly one is a NASM 'global' name.
 var definition = new System.Text.RegularExpressions.Regex(@"^[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\(");
+var global = new System.Text.RegularExpressions.Regex(@"^\s*global\s+([A-Za-z_]\w*)");
 var kernelDefines = Directory.EnumerateFiles(args[1], "*.c", SearchOption.AllDirectories)
     .SelectMany(File.ReadLines)
     .Where(line => line.Contains('{') || !line.TrimEnd().EndsWith(';'))
     .Select(line => definition.Match(line))
+    .Concat(Directory.EnumerateFiles(args[1], "*.asm", SearchOption.AllDirectories).SelectMany(File.ReadLines).Select(line => global.Match(line)))
     .Where(match => match.Success)
     .Select(match => match.Groups[1].Value)
     .ToHashSet(StringComparer.Ordinal);
