@@ -5,7 +5,7 @@ using System.Text;
 
 // tests/sdk/run's console tests (issue 9 part 4): the same program on .NET
 // and in a Graft kernel, its mode the first argument (the kernel's command
-// line): output (the default), lines, keys, clock.
+// line): output (the default), lines, keys, clock, members.
 static class Program
 {
     sealed class Point
@@ -22,6 +22,7 @@ static class Program
             "lines" => Lines(),
             "keys" => Keys(),
             "clock" => Clock(),
+            "members" => Members(),
             _ => Output(),
         };
     }
@@ -115,6 +116,40 @@ static class Program
         Console.ResetColor();
         Console.WriteLine(" keys: colour " + Console.ForegroundColor + ", title [" + (Console.Title = "graft") + "], cursor left " + Console.CursorLeft + ", window " + Console.WindowWidth + "x" + Console.WindowHeight);
         return 44;
+    }
+
+    // The rest of Console's members that reach ConsolePal, in the kernel.
+    static int Members()
+    {
+        Console.CancelKeyPress += (sender, e) => { };
+        Console.WriteLine("members: redirected " + Console.IsInputRedirected + " " + Console.IsOutputRedirected + " " + Console.IsErrorRedirected);
+        Console.WriteLine("members: sizes " + Console.BufferWidth + "x" + Console.BufferHeight + " " + Console.LargestWindowWidth + "x" + Console.LargestWindowHeight);
+        Console.SetCursorPosition(5, 2);
+        Console.WriteLine("members: cursor " + Console.CursorLeft + "," + Console.CursorTop + " " + Console.GetCursorPosition());
+        Console.CursorVisible = false;
+        Console.WriteLine("members: visible " + Console.CursorVisible);
+        Console.CursorVisible = true;
+        Console.BackgroundColor = ConsoleColor.Blue;
+        Console.WriteLine("members: background " + Console.BackgroundColor);
+        Console.ResetColor();
+        Console.Beep();
+        Console.Clear();
+        Console.OutputEncoding = Encoding.UTF8;
+        Console.WriteLine("members: encodings " + Console.OutputEncoding.WebName + " " + Console.InputEncoding.WebName);
+        var captured = new StringWriter();
+        TextWriter original = Console.Out;
+        Console.SetOut(captured);
+        Console.Write("captured");
+        Console.SetOut(original);
+        Console.WriteLine("members: SetOut " + captured);
+        Console.SetIn(new StringReader("from a string\n"));
+        Console.WriteLine("members: SetIn " + Console.ReadLine());
+        using (Stream input = Console.OpenStandardInput())
+            Console.WriteLine("members: standard input " + input.CanRead + " " + input.CanWrite);
+        using (Stream error = Console.OpenStandardError(16))
+            error.Write(Encoding.UTF8.GetBytes("members: standard error\n"));
+        Console.WriteLine("members: local time " + DateTime.Now.ToString("yyyy") + " " + (DateTime.Now.Kind == DateTimeKind.Local));
+        return 46;
     }
 
     // Environment and time: the host compares them with its own clock.
