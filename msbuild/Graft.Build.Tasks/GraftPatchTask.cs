@@ -1,7 +1,8 @@
 // Task for stage `patch` (rust/graft-stages/src/patch/): every assembly ILC
 // compiles in, the [Plug] rules of all of them applied; the assemblies that
 // hold a plugged target are written as patched copies to OutputDirectory.
-// Codes GRAFT1001-1010 (at the plug's file and line), 2001-2003.
+// Codes GRAFT1001-1009 and 1011 (at the plug's file and line; 1010 is the
+// analyzer's), 2001-2003.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -47,8 +48,8 @@ namespace Graft.Build.Tasks
 
         protected override IEnumerable<string> InputsOf(PatchRequest request) => request.Assemblies;
 
-        /// <summary>The patched copies, and the kept result itself: a run that patched nothing has that
-        /// one output, so it is not taken for a run that never finished.</summary>
+        /// <summary>The patched copies, and the kept result itself: a run that patched nothing still has
+        /// that one output (no output counts as out of date), so its inputs are not patched again.</summary>
         protected override IReadOnlyList<string> OutputsOf(PatchOutput output) =>
             output.Patched.SelectMany(p => p.OutputPdb is string pdb ? new[] { p.Output, pdb } : new[] { p.Output })
                 .Append(Path.ChangeExtension(FullPath(RequestFile), ".result.json"))
