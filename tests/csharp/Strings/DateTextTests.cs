@@ -4,9 +4,7 @@ using Graft.Testing;
 
 namespace Strings;
 
-// Dates and times as text reach Math.Truncate, whose libc modf the kernel runtime does not
-// define yet: a kernel with these tests does not link (GRAFT4003). Built only with
-// -p:GraftTestGaps=true (and always by tests/csharp/run-on-host).
+// Dates, times and GUIDs as text (they reach Math.Truncate: libc's modf in the runtime).
 static class DateTextTests
 {
     [Test]
