@@ -22,7 +22,9 @@
  * line (`  at [0x...]`, exceptions/stack_report.c), managed and native
  * frames alike, unwound through .eh_frame: `graft run` prints each with its
  * function and source line, `graft symbolize Kernel.elf < serial.log` does
- * it afterwards.
+ * it afterwards. Where the faulting address has no unwind information (a
+ * call into data, code written at run time), the walk starts at the return
+ * address on top of the stack.
  *
  * Exports:
  *   graft_idt_init    loads the IDT (and a TSS for the double-fault stack)
@@ -426,13 +428,15 @@ void graft_fault(FaultFrame *f) {
                                f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15};
     if (overflow) {
         report_stack_overflow(f->rip, regs);
-    } else if (f->vector == 14 && (f->error_code & PF_FETCH) && !graft_find_fde(f->rip, &(Fde){0})) {
-        /* A call into data: no code there to unwind from, but the call just
-         * pushed its return address; the walk starts at the call. */
+    } else if (!graft_find_fde(f->rip, &(Fde){0}) && !graft_vm_is_guard(f->rsp) &&
+               graft_find_fde(*(const uint64_t *)(uintptr_t)f->rsp - 1, &(Fde){0})) {
+        /* Code the unwinder does not know (a call into data, code written
+         * at run time) with a return address on top of the stack, as right
+         * after a call: the walk starts at that call. */
         uint64_t caller[16];
         memcpy(caller, regs, sizeof caller);
         caller[7] = f->rsp + 8;
-        serial_write("graft: called from the first frame below\n");
+        serial_write("graft: no unwind information at RIP; called from the first frame below\n");
         graft_print_stack(*(const uint64_t *)(uintptr_t)f->rsp - 1, caller);
     } else {
         graft_print_stack(f->rip, regs);

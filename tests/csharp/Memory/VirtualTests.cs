@@ -75,6 +75,16 @@ static unsafe class VirtualTests
     }
 
     [Test]
+    public static void AnExecutableRangeRunsItsCode()
+    {
+        byte* code = (byte*)Memory.Allocate(Page, PageRights.Write | PageRights.Execute);
+        byte[] movEax42Ret = [0xB8, 42, 0, 0, 0, 0xC3]; // mov eax, 42; ret
+        for (int i = 0; i < movEax42Ret.Length; i++) code[i] = movEax42Ret[i];
+        Assert.Equal(42, ((delegate* unmanaged<int>)code)());
+        Memory.Free(code, Page);
+    }
+
+    [Test]
     public static void RightsCanChangeOnMappedPagesOnly()
     {
         byte* range = (byte*)Memory.Allocate(2 * Page);

@@ -57,6 +57,14 @@ static unsafe class Program
         *(long*)0x8000_0000_0000_0000 = 1; // line:gp
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void InvalidOpcode()
+    {
+        byte* code = (byte*)Memory.Allocate(Memory.PageSize, PageRights.Write | PageRights.Execute);
+        code[0] = 0x0F; code[1] = 0x0B; // ud2
+        ((delegate* unmanaged<void>)code)(); // line:ud
+    }
+
     [DllImport("*", EntryPoint = "memset"), SuppressGCTransition]
     static extern void* NativeMemset(void* destination, int value, nuint size);
 
@@ -79,6 +87,7 @@ static unsafe class Program
             case "write-range": WriteReadOnlyRange(); break;
             case "guard": UnderARange(); break;
             case "gp": NonCanonical(); break;
+            case "ud": InvalidOpcode(); break;
             case "page0": PageZero(); break;
             case "page0-native": NativeMemset((void*)16, 0, 8); break;
             default: Serial.WriteLine("protection: unknown mode"); return 2;
