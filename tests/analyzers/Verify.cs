@@ -15,6 +15,8 @@ namespace Graft.Analyzers.Tests;
 /// </summary>
 static class Verify
 {
+    public static ImmutableArray<MetadataReference> References => KernelReferences.Value;
+
     static readonly Lazy<ImmutableArray<MetadataReference>> KernelReferences = new(() =>
     {
         // .../dotnet/shared/Microsoft.NETCore.App/<version>/ -> .../dotnet/packs/Microsoft.NETCore.App.Ref/<version>/ref/net10.0/
