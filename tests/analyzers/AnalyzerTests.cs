@@ -31,6 +31,7 @@ public sealed class AnalyzerTests
             [PlugMember] public static int Count;
             [PlugMember] public static string Name { get; set; } = "";
             [PlugMember] static extern ref int serial(Device aThis);
+            [PlugMember] public static int get_Serial(Device aThis) => 0; // an instance property's accessor
             static void Helper() { } // no [PlugMember]: added to Device
             static int added;
         }
@@ -38,6 +39,13 @@ public sealed class AnalyzerTests
         static class RegisterPlug
         {
             [PlugMember] public static int Get(ref Register aThis) => 0;
+        }
+        [Plug(typeof(System.Version))]
+        static class VersionPlug
+        {
+            [PlugMember] public static int get_Major(System.Version aThis) => 1;             // from a reference assembly
+            [PlugMember] public static string ToString(System.Version aThis) => "v";
+            [PlugMember] public static void Ctor(System.Version aThis, int major, int minor) { }
         }
         """);
 
