@@ -364,7 +364,7 @@ fn run_mode(request: &Request, plan: &Plan, mode: TestMode, session: &mut Sessio
         };
         let (broken, stopped) = parse.finish(&end);
         if let Some(finished) = broken {
-            record(&mut suite, finished, session);
+            record(&mut suite, finished, plan.kernel.as_deref(), session);
         }
         suite.boots.push(BootRecord {
             from,
@@ -428,7 +428,7 @@ fn boot_once(boot: &run::Request, from: u32, session: &mut Session<'_>, suite: &
         });
         for (at, line) in lines {
             if let Some(finished) = parse.push(at, &line) {
-                record(suite, finished, session);
+                record(suite, finished, boot.kernel.as_deref(), session);
             }
         }
         booting.join().expect("the boot thread does not panic")
@@ -447,7 +447,7 @@ fn boot_once(boot: &run::Request, from: u32, session: &mut Session<'_>, suite: &
 
 /// Takes one finished test into the suite: logs its line and, for a
 /// failure, reports its error diagnostic.
-fn record(suite: &mut SuiteRun, finished: Finished, session: &mut Session<'_>) {
+fn record(suite: &mut SuiteRun, finished: Finished, kernel: Option<&Path>, session: &mut Session<'_>) {
     let Finished { index, name, verdict, output } = finished;
     let mut result = TestResult { index, name, status: TestStatus::Passed, micros: None, message: None, file: None, line: None, output };
     let failure = match verdict {
@@ -463,9 +463,10 @@ fn record(suite: &mut SuiteRun, finished: Finished, session: &mut Session<'_>) {
         Verdict::Failed { file, line, message } => {
             result.status = TestStatus::Failed;
             (result.file, result.line, result.message) = (file, line, Some(message));
-            // An exception (`at ?:0`): where its symbolised stack trace enters the project's source.
+            // An exception (`at ?:0`): where its stack trace enters the project's source.
             if result.file.is_none() {
-                if let Some((file, line)) = first_source_frame(&result.output) {
+                let found = first_source_frame(&result.output).or_else(|| kernel.and_then(|k| exception_frame_location(k, &result.output)));
+                if let Some((file, line)) = found {
                     (result.file, result.line) = (Some(file), Some(line));
                 }
             }
@@ -565,5 +566,34 @@ pub fn first_source_frame(lines: &[String]) -> Option<(String, u32)> {
         let number = c[2].parse().ok()?;
         // CoreLib's own sources were built under /_/.
         (!c[1].starts_with("/_/")).then(|| (c[1].to_string(), number))
+    })
+}
+
+/// Where an exception's stack trace enters the project's source when its
+/// frames carry no addresses (`   at Checks.Throws() + 0x27`, as
+/// `Exception.ToString()` prints them in the kernel): each frame's method
+/// found among the kernel's symbols by ILC's name for it
+/// (`<assembly>_<Namespace>_<Type>__<Method>`), the offset looked up in the
+/// line table. The first frame outside CoreLib's sources (`/_/`) wins.
+pub fn exception_frame_location(kernel: &Path, lines: &[String]) -> Option<(String, u32)> {
+    use object::{Object, ObjectSymbol};
+    static FRAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\s*at (?P<type>[A-Za-z_][\w.]*)\.(?P<method>[A-Za-z_]\w*)\([^)]*\) \+ 0x(?P<offset>[0-9a-f]+)\s*$").expect("valid pattern")
+    });
+    let frames: Vec<_> = lines.iter().filter_map(|l| FRAME.captures(l)).collect();
+    if frames.is_empty() {
+        return None;
+    }
+    let data = std::fs::read(kernel).ok()?;
+    let elf = object::File::parse(&*data).ok()?;
+    let (symbols, _) = crate::symbolize::Symbolizer::parse(&data).ok()?;
+    frames.iter().find_map(|frame| {
+        let suffix = format!("_{}__{}", frame["type"].replace('.', "_"), &frame["method"]);
+        let offset = u64::from_str_radix(&frame["offset"], 16).ok()?;
+        let start = elf.symbols().find(|s| s.name().is_ok_and(|n| n.ends_with(&suffix)))?.address();
+        // The offset is the frame's return address: the call is the byte before it.
+        let location = symbols.lookup((start + offset).saturating_sub(1))?;
+        let file = location.file.filter(|f| !f.starts_with("/_/"))?;
+        Some((file, location.line?))
     })
 }
