@@ -17,16 +17,23 @@ public static unsafe class ConsoleInput
 {
     const int Capacity = 256;
     static readonly byte[] s_fed = new byte[Capacity];
-    static int s_head, s_count;
+    // One writer (Feed) moves s_fedEnd, one reader moves s_fedStart: a
+    // keyboard's interrupt handler may feed while the kernel reads.
+    static volatile int s_fedStart, s_fedEnd;
     static int s_pushedBack = -1;
 
-    /// <summary>Queues a byte for the console's readers; false when the queue (256 bytes) is full.</summary>
+    /// <summary>
+    /// Queues a byte for the console's readers; false when the queue (255
+    /// bytes) is full. One feeder at a time; an interrupt handler may feed
+    /// while the kernel reads.
+    /// </summary>
     public static bool Feed(byte value)
     {
-        if (s_count == Capacity)
+        int end = s_fedEnd, next = (end + 1) % Capacity;
+        if (next == s_fedStart)
             return false;
-        s_fed[(s_head + s_count) % Capacity] = value;
-        s_count++;
+        s_fed[end] = value;
+        s_fedEnd = next;
         return true;
     }
 
@@ -44,7 +51,7 @@ public static unsafe class ConsoleInput
     }
 
     /// <summary>Whether a byte can be read without waiting.</summary>
-    public static bool Available => s_pushedBack >= 0 || s_count > 0 || ConsoleNative.KeyAvailable() != 0;
+    public static bool Available => s_pushedBack >= 0 || s_fedStart != s_fedEnd || ConsoleNative.KeyAvailable() != 0;
 
     /// <summary>The next input byte; waits for one.</summary>
     public static byte Read()
@@ -81,11 +88,11 @@ public static unsafe class ConsoleInput
             s_pushedBack = -1;
             return true;
         }
-        if (s_count > 0)
+        int start = s_fedStart;
+        if (start != s_fedEnd)
         {
-            value = s_fed[s_head];
-            s_head = (s_head + 1) % Capacity;
-            s_count--;
+            value = s_fed[start];
+            s_fedStart = (start + 1) % Capacity;
             return true;
         }
         if (ConsoleNative.KeyAvailable() != 0)

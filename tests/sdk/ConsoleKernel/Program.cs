@@ -5,8 +5,9 @@ using System.Text;
 
 // tests/sdk/run's console tests (issue 9 part 4): the same program on .NET
 // and in a Graft kernel, its mode the first argument (the kernel's command
-// line): output (the default), lines, keys, clock, members.
-static class Program
+// line): output (the default), lines, keys, clock, members, feed (Feed.cs,
+// in the kernel only).
+static partial class Program
 {
     sealed class Point
     {
@@ -23,6 +24,7 @@ static class Program
             "keys" => Keys(),
             "clock" => Clock(),
             "members" => Members(),
+            "feed" => Feed(),
             _ => Output(),
         };
     }
@@ -151,6 +153,16 @@ static class Program
         Console.WriteLine("members: local time " + DateTime.Now.ToString("yyyy") + " " + (DateTime.Now.Kind == DateTimeKind.Local));
         return 46;
     }
+
+    static int Feed()
+    {
+        int code = 0;
+        FeedInput(ref code);
+        return code;
+    }
+
+    // A driver's input, fed through Graft.Kernel.ConsoleInput (Feed.cs).
+    static partial void FeedInput(ref int code);
 
     // Environment and time: the host compares them with its own clock.
     static int Clock()
