@@ -18,14 +18,17 @@ pub struct Heap<'data> {
     pub kind: HeapKind,
     pub orig: &'data [u8],
     pub added: Vec<u8>,
-    /// Entry bytes (without length prefix or NUL) to offset; built on the
-    /// first lookup so a no-change rewrite never pays for it.
-    index: Option<HashMap<Vec<u8>, u32>>,
+    /// The original entries (bytes without length prefix or NUL, borrowed
+    /// from the input) to their index; built on the first lookup so a
+    /// no-change rewrite never pays for it.
+    index: Option<HashMap<&'data [u8], u32>>,
+    /// Entries added since, to their index.
+    added_index: HashMap<Vec<u8>, u32>,
 }
 
 impl<'data> Heap<'data> {
     pub fn new(kind: HeapKind, orig: &'data [u8]) -> Self {
-        Heap { kind, orig, added: Vec::new(), index: None }
+        Heap { kind, orig, added: Vec::new(), index: None, added_index: HashMap::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -49,14 +52,15 @@ impl<'data> Heap<'data> {
         if self.index.is_some() {
             return;
         }
-        let mut map = HashMap::new();
-        let data = self.orig;
+        let data: &'data [u8] = self.orig;
+        // About one entry per 16 bytes in compiler output: one allocation up front.
+        let mut map = HashMap::with_capacity(data.len() / 16);
         match self.kind {
             HeapKind::Strings => {
                 let mut start = 0usize;
                 for (i, &b) in data.iter().enumerate() {
                     if b == 0 {
-                        map.entry(data[start..i].to_vec()).or_insert(start as u32);
+                        map.entry(&data[start..i]).or_insert(start as u32);
                         start = i + 1;
                     }
                 }
@@ -66,13 +70,13 @@ impl<'data> Heap<'data> {
                 while o < data.len() {
                     let Some((len, n)) = heaps_compressed(data, o) else { break };
                     let Some(entry) = data.get(o + n..o + n + len as usize) else { break };
-                    map.entry(entry.to_vec()).or_insert(o as u32);
+                    map.entry(entry).or_insert(o as u32);
                     o += n + len as usize;
                 }
             }
             HeapKind::Guid => {
                 for (i, g) in data.chunks_exact(16).enumerate() {
-                    map.entry(g.to_vec()).or_insert(i as u32 + 1);
+                    map.entry(g).or_insert(i as u32 + 1);
                 }
             }
         }
@@ -86,7 +90,7 @@ impl<'data> Heap<'data> {
             return 0;
         }
         self.build_index();
-        if let Some(&o) = self.index.as_ref().and_then(|m| m.get(entry)) {
+        if let Some(&o) = self.index.as_ref().and_then(|m| m.get(entry)).or_else(|| self.added_index.get(entry)) {
             return o;
         }
         if self.is_empty() && self.kind != HeapKind::Guid {
@@ -110,9 +114,7 @@ impl<'data> Heap<'data> {
                 pos / 16 + 1
             }
         };
-        if let Some(m) = self.index.as_mut() {
-            m.insert(entry.to_vec(), idx);
-        }
+        self.added_index.insert(entry.to_vec(), idx);
         idx
     }
 

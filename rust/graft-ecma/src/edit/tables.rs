@@ -214,13 +214,17 @@ impl Editor<'_, '_> {
             }
             let n = ncols(t);
             let rows = self.rows(t) as usize;
-            let key = |e: &Self, r: usize| -> Vec<u32> { schema.sort_keys.iter().map(|&k| e.get(t, r as u32 + 1, k)).collect() };
-            if (1..rows).all(|r| key(self, r - 1) <= key(self, r)) {
+            // Rows compared key column by key column (0-based rows), without allocating.
+            let cells = self.tables[t.0 as usize].owned(t);
+            let cmp = |a: usize, b: usize| {
+                schema.sort_keys.iter().map(|&k| cells[a * n + k].cmp(&cells[b * n + k])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+            };
+            if (1..rows).all(|r| cmp(r - 1, r).is_le()) {
                 continue;
             }
             let mut perm: Vec<usize> = (0..rows).collect();
-            perm.sort_by_key(|&r| key(self, r));
-            let old = self.tables[t.0 as usize].owned(t).clone();
+            perm.sort_by(|&a, &b| cmp(a, b));
+            let old = cells.clone();
             let v = self.tables[t.0 as usize].owned(t);
             for (new_r, &old_r) in perm.iter().enumerate() {
                 v[new_r * n..(new_r + 1) * n].copy_from_slice(&old[old_r * n..(old_r + 1) * n]);

@@ -312,7 +312,8 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
     }
 
     let mut applied = Vec::new();
-    let mut written = Vec::new();
+    let mut pending_files = Vec::new();
+    let mut patched = Vec::new();
     for (ta, p) in plans.iter().enumerate() {
         if p.is_empty() {
             continue;
@@ -334,16 +335,11 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
             }
         }
         let image = write_patched(&request.assemblies[ta], &asms[ta], &mut editor, &sources, &pdbs, session)?;
-        written.push((ta, image, edits));
-    }
-
-    // Everything is built: write the files, then rename them into place.
-    let mut pending_files = Vec::new();
-    let mut patched = Vec::new();
-    for (ta, (image, pdb), edits) in written {
+        // Written to temporaries now (the bytes are dropped before the next
+        // assembly), renamed into place only when every assembly succeeded.
+        let (image, pdb) = image;
         let input = &request.assemblies[ta];
-        let file_name = input.file_name().unwrap_or_default();
-        let output = request.output_dir.join(file_name);
+        let output = request.output_dir.join(input.file_name().unwrap_or_default());
         let out = pending(&output, session)?;
         fill(&out, &image, session)?;
         pending_files.push((out, output.clone()));
