@@ -12,7 +12,7 @@ internal static class Diagnostics
     const string Category = "Graft.Testing";
 
     static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md");
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     /// <summary>GRAFT8001 TEST_NOT_STATIC.</summary>
     public static readonly DiagnosticDescriptor NotStatic = Error("GRAFT8001", "A [Test] method must be static",
