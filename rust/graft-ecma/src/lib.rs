@@ -18,8 +18,8 @@ pub mod write;
 pub use inspect::inspect;
 pub use read::{Assembly, Error, Result};
 
-/// Reads an assembly and writes it back with no change (the `graft patch`
-/// path without plugs). The output is the input's bytes when the rebuilt
+/// Reads an assembly and writes it back with no change (`graft rewrite`).
+/// The output is the input's bytes when the rebuilt
 /// metadata is identical.
 pub fn rewrite(bytes: &[u8]) -> Result<Vec<u8>> {
     let a = Assembly::read(bytes)?;
