@@ -230,9 +230,11 @@ public sealed class AnalyzerTests
         static class Kernel
         {
             static int Main() => {|#0:System.Environment.ProcessId|};
+            static System.Func<string[]> Drives() => {|#1:System.Environment.GetLogicalDrives|};
         }
         """,
-        Verify.Diagnostic("GRAFT1010").WithLocation(0).WithArguments("System.Environment.ProcessId.get", "calls P/Invoke libSystem.Native!SystemNative_GetPid", "System.Environment"));
+        Verify.Diagnostic("GRAFT1010").WithLocation(0).WithArguments("System.Environment.ProcessId.get", "calls P/Invoke libSystem.Native!SystemNative_GetPid", "System.Environment"),
+        Verify.Diagnostic("GRAFT1010").WithLocation(1).WithArguments("System.Environment.GetLogicalDrives()", "calls P/Invoke libSystem.Native!SystemNative_GetAllMountPoints", "System.Environment"));
 
     [TestMethod]
     public Task GRAFT1010_not_when_a_plug_covers_the_member_or_the_method_it_calls() => Verify.Analyzer("""

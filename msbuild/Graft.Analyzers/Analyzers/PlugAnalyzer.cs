@@ -42,6 +42,7 @@ public sealed class PlugAnalyzer : DiagnosticAnalyzer
                     IInvocationOperation call => (call.TargetMethod, call.Syntax.GetLocation()),
                     IObjectCreationOperation creation => (creation.Constructor, creation.Syntax.GetLocation()),
                     IPropertyReferenceOperation property => (IsWritten(property) ? property.Property.SetMethod : property.Property.GetMethod, property.Syntax.GetLocation()),
+                    IMethodReferenceOperation reference => (reference.Method, reference.Syntax.GetLocation()),
                     _ => (null, null),
                 };
                 if (method == null || method.ContainingAssembly == null || SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly))
@@ -53,7 +54,7 @@ public sealed class PlugAnalyzer : DiagnosticAnalyzer
                 operation.ReportDiagnostic(Diagnostic.Create(Descriptors.UnpluggedNativeCall, where, properties,
                     method.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat), bodiless.Why,
                     method.ContainingType.OriginalDefinition.ToDisplayString()));
-            }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.PropertyReference);
+            }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.PropertyReference, OperationKind.MethodReference);
         });
     }
 
