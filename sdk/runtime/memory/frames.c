@@ -13,7 +13,7 @@
  * Exports:
  *   graft_frames_init, graft_frames_alloc, graft_frames_alloc_aligned,
  *   graft_frames_free, graft_frames_free_count, graft_frames_total_count,
- *   graft_frames_top
+ *   graft_frames_top, graft_memory_misuse
  */
 #include "graft_runtime.h"
 
@@ -278,12 +278,8 @@ void graft_frames_free(uint64_t physical, uint64_t count) {
     if (physical % GRAFT_PAGE_SIZE || first + count > frame_count)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "graft_frames_free: not a frame address");
     for (uint64_t f = first; f < first + count; f++)
-        if (!is_used(f)) {
-            serial_write("\ngraft: graft_frames_free: frame ");
-            serial_write_hex(f * GRAFT_PAGE_SIZE);
-            serial_write(" is not allocated (a double free)\n");
-            debug_exit(GRAFT_EXIT_RUNTIME_ERROR);
-        }
+        if (!is_used(f))
+            graft_memory_misuse("graft_frames_free: a frame that is not allocated (a double free) at", f * GRAFT_PAGE_SIZE);
     mark(first, count, 0);
     if (first / 64 < first_free_word)
         first_free_word = first / 64;
@@ -292,3 +288,30 @@ void graft_frames_free(uint64_t physical, uint64_t count) {
 uint64_t graft_frames_free_count(void) { return free_frames; }
 uint64_t graft_frames_total_count(void) { return managed_frames; }
 uint64_t graft_frames_top(void) { return frame_count * GRAFT_PAGE_SIZE; }
+
+extern char __managedcode_start[], __managedcode_end[];
+
+__attribute__((noreturn, noinline)) void graft_memory_misuse(const char *what, uint64_t address) {
+    serial_write("\ngraft: ");
+    serial_write(what);
+    serial_write(" ");
+    serial_write_hex(address);
+    serial_write("\n");
+    /* The stack from the code that did it. The runtime's C has no .eh_frame
+     * to unwind through, so the walk starts at the first return address into
+     * managed code on the stack (the managed caller of the runtime function;
+     * the C frames between are small); rbp is still the caller's (the C
+     * code keeps no frame pointer). */
+    uint64_t regs[16] = {0};
+    __asm__ volatile("mov %%rsp, %0\n\tmov %%rbp, %1" : "=r"(regs[7]), "=r"(regs[6]));
+    const uint64_t *sp = (const uint64_t *)(uintptr_t)regs[7];
+    for (int i = 0; i < 256; i++) {
+        uint64_t call = sp[i] - 1;
+        if (call >= (uint64_t)(uintptr_t)__managedcode_start && call < (uint64_t)(uintptr_t)__managedcode_end) {
+            regs[7] = (uint64_t)(uintptr_t)&sp[i + 1];
+            graft_print_stack(call, regs);
+            break;
+        }
+    }
+    debug_exit(GRAFT_EXIT_RUNTIME_ERROR);
+}

@@ -38,6 +38,10 @@ uint64_t graft_frames_free_count(void);
 uint64_t graft_frames_total_count(void);
 /* One past the highest byte of RAM the allocator manages. */
 uint64_t graft_frames_top(void);
+/* A misuse of an allocator (a double free, a pointer it never handed out):
+ * prints "graft: <what> <address>" and the stack of the code that did it,
+ * then stops the kernel (GRAFT_EXIT_RUNTIME_ERROR). */
+__attribute__((noreturn)) void graft_memory_misuse(const char *what, uint64_t address);
 
 /* ---- paging (memory/paging.c) ---- */
 
@@ -84,7 +88,9 @@ extern uint64_t graft_stack_guard;
 /* Blocks for NativeMemory, Marshal.AllocHGlobal and the runtime itself:
  * size classes of 16..2048 bytes over pages, larger blocks as page runs;
  * everything freed is reused and empty pages go back to the frames. Blocks
- * are 16-byte aligned and NOT zeroed; NULL when memory runs out. */
+ * are 16-byte aligned and NOT zeroed; NULL when memory runs out. A block
+ * freed twice, or a pointer never handed out, stops the kernel with
+ * graft_memory_misuse. */
 void graft_native_init(void);
 void *graft_native_alloc(uint64_t size);
 void *graft_native_alloc_zeroed(uint64_t size);

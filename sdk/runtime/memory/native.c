@@ -27,6 +27,10 @@
 #define SMALLEST 16u
 #define LARGEST_SMALL 2048u
 #define FRAMES_PER_CHUNK 512u
+/* Written, xor the block's address, into the second word of a free small
+ * block: a block freed twice is found without walking its page's list
+ * (the walk only confirms). Blocks are at least 16 bytes. */
+#define FREE_TAG 0x46524545424C4B21ull /* "FREEBLK!" */
 
 enum { PAGE_NOT_NATIVE = 0, PAGE_SMALL = 1, PAGE_LARGE = 2 };
 
@@ -122,6 +126,7 @@ static void *alloc_small(int c) {
     }
     uint8_t *block = page_at(frame) + info->free_head - 1;
     info->free_head = *(uint16_t *)block;
+    ((uint64_t *)block)[1] = 0;
     info->used++;
     if (!info->free_head)
         unlink_page(c, frame, info);
@@ -179,10 +184,15 @@ static PageInfo *block_info(const void *block, uint64_t *offset) {
         return info;
     if (info && info->kind == PAGE_LARGE && *offset == 0)
         return info;
-    serial_write("\ngraft: native memory: ");
-    serial_write_hex(address);
-    serial_write(" is not a block of the native allocator (freed twice, or never allocated)\n");
-    debug_exit(GRAFT_EXIT_RUNTIME_ERROR);
+    graft_memory_misuse("native memory: not a block of the native allocator (freed twice, or never allocated):", address);
+}
+
+/* Whether the block at `offset` is on its page's free list. */
+static int is_free(const PageInfo *info, uint32_t frame, uint64_t offset) {
+    for (uint16_t next = info->free_head; next; next = *(const uint16_t *)(page_at(frame) + next - 1))
+        if (next - 1u == offset)
+            return 1;
+    return 0;
 }
 
 uint64_t graft_native_block_size(const void *block) {
@@ -207,6 +217,10 @@ void graft_native_free(void *block) {
     }
     int c = info->size_class;
     uint32_t frame = (uint32_t)(address / GRAFT_PAGE_SIZE);
+    uint64_t *tag = (uint64_t *)block + 1;
+    if (*tag == (FREE_TAG ^ address) && is_free(info, frame, offset))
+        graft_memory_misuse("native memory: a block freed twice:", address);
+    *tag = FREE_TAG ^ address;
     int was_full = !info->free_head;
     *(uint16_t *)block = info->free_head;
     info->free_head = (uint16_t)(offset + 1);

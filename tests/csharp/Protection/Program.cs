@@ -65,6 +65,22 @@ static unsafe class Program
         ((delegate* unmanaged<void>)code)(); // line:ud
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void FreeTwice()
+    {
+        void* block = NativeMemory.Alloc(40);
+        NativeMemory.Free(block);
+        NativeMemory.Free(block); // line:native-double-free
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void FreeFramesTwice()
+    {
+        ulong frame = Memory.AllocateFrames(1);
+        Memory.FreeFrames(frame, 1);
+        Memory.FreeFrames(frame, 1); // line:frames-double-free
+    }
+
     [DllImport("*", EntryPoint = "memset"), SuppressGCTransition]
     static extern void* NativeMemset(void* destination, int value, nuint size);
 
@@ -88,6 +104,8 @@ static unsafe class Program
             case "guard": UnderARange(); break;
             case "gp": NonCanonical(); break;
             case "ud": InvalidOpcode(); break;
+            case "native-double-free": FreeTwice(); break;
+            case "frames-double-free": FreeFramesTwice(); break;
             case "page0": PageZero(); break;
             case "page0-native": NativeMemset((void*)16, 0, 8); break;
             default: Serial.WriteLine("protection: unknown mode"); return 2;
