@@ -41,12 +41,23 @@ extern const int graft_classlib_function_count;
  * tables and virtual ranges, native blocks ---- */
 #include "memory/memory.h"
 
-/* ---- heap (memory/heap.c) ---- */
-/* Zeroed memory for objects, `align` a power of two; never fails (stops the
- * kernel when memory runs out). */
+/* ---- the runtime's blocks (memory/heap.c) ---- */
+/* Zeroed memory that is never freed, `align` a power of two; never fails
+ * (stops the kernel when memory runs out). Objects: gc/. */
 void *graft_heap_alloc(uint64_t size, uint64_t align);
 uint64_t graft_heap_used(void);
 uint64_t graft_heap_size(void);
+
+/* ---- the managed heap and the collector (gc/) ---- */
+struct Object; /* CoreLib's object layout, below */
+/* On the managed stack before any managed code runs (core/startup.c): the
+ * collector scans the stack from the current SP up to this call's frame. */
+void graft_gc_init(void);
+/* An unhandled exception (exceptions/): an OutOfMemoryException prints the
+ * heap figures. */
+void graft_gc_note_unhandled(struct Object *exception);
+/* Prints "graft: heap: size ..., live ..., collections ..." (Graft.Kernel's Heap.Print). */
+void graft_heap_print_figures(void);
 
 /* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);
@@ -58,6 +69,10 @@ void graft_idt_guard_stacks(void);
  * `exception_id` (its ExceptionIDs) and is dispatched from rip; `saved` holds
  * rbx, rbp, r12-r15. Returns 0 when rip is not managed code. */
 int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]);
+
+/* The exceptions that running catch funclets hold (for `throw;`): roots
+ * for the collector, given to `report` one by one. */
+void graft_exception_roots(void (*report)(struct Object *exception));
 
 /* ---- crash reports (exceptions/stack_report.c) ---- */
 /* Prints "[0x<hex>]", the form graft run and graft symbolize name (the

@@ -94,6 +94,7 @@ static int kernel_args(char ***argv_out) {
 extern uint32_t graft_call_on_stack(uint32_t (*fn)(void), void *stack_top);
 
 static uint32_t run_managed(void) {
+    graft_gc_init();
     int module_count = (int)(__modules_end - __modules_start);
     InitializeModules(__kernel_start, __modules_start, module_count,
                       graft_classlib_functions, graft_classlib_function_count);

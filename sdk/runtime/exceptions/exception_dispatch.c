@@ -147,6 +147,11 @@ typedef struct Active {
 static Active active[MAX_ACTIVE];
 static int active_count;
 
+void graft_exception_roots(void (*report)(Object *exception)) {
+    for (int i = 0; i < active_count; i++)
+        report(active[i].exception);
+}
+
 static void regs_from_frame(const Frame *f, uint64_t regs[6]) {
     regs[0] = f->reg[3]; regs[1] = f->reg[6]; regs[2] = f->reg[12];
     regs[3] = f->reg[13]; regs[4] = f->reg[14]; regs[5] = f->reg[15];
@@ -239,6 +244,7 @@ static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
     /* CoreLib prints "Unhandled exception. <type>: <message>" and the stack
      * trace (each frame with its address: stack_report.c), and aborts. */
     graft_trace_report(ex);
+    graft_gc_note_unhandled(ex);
     ((RuntimeFailFastFn)(void *)RuntimeFailFast)(2 /* RhFailFastReason.UnhandledException */, ex, (void *)(uintptr_t)rip, 0);
     graft_panic(GRAFT_EXIT_FAILFAST, "unhandled managed exception");
 }

@@ -4,7 +4,6 @@
  *   RhpRegisterOsModule                 remembers the OS module (the kernel image)
  *   RhpCreateTypeManager                one TypeManager per ReadyToRun header
  *   RhpGetModuleSection                 walks the ReadyToRun header's sections
- *   RhRegisterFrozenSegment, RhUpdateFrozenSegment   frozen objects stay in .data
  *   RhGetOSModuleFromPointer, RhGetModuleFileName
  *   RhpGetClasslibFunctionFromCodeAddress, RhpGetClasslibFunctionFromEEType
  *   RhGetKnobValues                     ILC's embedded runtime knobs
@@ -98,17 +97,6 @@ void *RhpGetModuleSection(TypeManager **handle, int32_t section_id, int32_t *len
     }
     *length = 0;
     return 0;
-}
-
-/* String literals and preinitialised objects already sit in .data with their
- * MethodTable pointers; there is no collector to tell about them. */
-void *RhRegisterFrozenSegment(void *start, size_t allocated, size_t committed, size_t reserved) {
-    (void)allocated; (void)committed; (void)reserved;
-    return start;
-}
-
-void RhUpdateFrozenSegment(void *segment, void *allocated, void *committed) {
-    (void)segment; (void)allocated; (void)committed;
 }
 
 void *RhGetOSModuleFromPointer(void *pointer) {
