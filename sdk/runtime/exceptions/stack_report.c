@@ -24,6 +24,8 @@
  * Exports (graft_runtime.h):
  *   graft_write_code_address   "[0x<hex>]": the one place the form is printed
  *   graft_print_stack          the fault report's frames from the faulting registers, one "  at [0x...]" a line
+ *                              (through the runtime's own frames, which have no .eh_frame, by the
+ *                              first return address into managed code above them)
  *   graft_write_trace_text     CoreLib's text, trace lines with their addresses (interop/system_native.c)
  * and, for exception_dispatch.c (unwind.h):
  *   graft_trace_note           a frame given to AppendExceptionStackFrame
@@ -44,6 +46,34 @@ void graft_write_code_address(uint64_t pc) {
 /* ---- the fault report ---- */
 
 #define MAX_FAULT_FRAMES 32
+#define MANAGED_CALLER_SEARCH 256 /* stack words */
+
+extern char __managedcode_start[], __managedcode_end[];
+
+static int is_managed(uint64_t pc) {
+    return pc >= (uint64_t)(uintptr_t)__managedcode_start && pc < (uint64_t)(uintptr_t)__managedcode_end;
+}
+
+/* The runtime's C and assembly have no .eh_frame: from a frame of theirs
+ * the walk goes on at the first return address into managed code above it
+ * on the stack, the managed caller of the runtime function (rbp is still
+ * its own: the runtime's C keeps no frame pointer). */
+static int resume_at_managed_caller(Frame *f, const Frame *native) {
+    const uint64_t *sp = (const uint64_t *)(uintptr_t)native->reg[7];
+    for (int i = 0; i < MANAGED_CALLER_SEARCH; i++) {
+        uint64_t slot = (uint64_t)(uintptr_t)&sp[i];
+        if ((i == 0 || slot % GRAFT_PAGE_SIZE == 0) && !graft_vm_is_mapped(slot))
+            return 0;
+        if (is_managed(sp[i] - 1)) {
+            *f = *native;
+            f->rip = sp[i];
+            f->fault = 0;
+            f->reg[7] = slot + 8;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 void graft_print_stack(uint64_t rip, const uint64_t reg[16]) {
     Frame frame, *f = &frame;
@@ -62,9 +92,13 @@ void graft_print_stack(uint64_t rip, const uint64_t reg[16]) {
         graft_write_code_address(graft_frame_pc(f));
         serial_write("\n");
         uint64_t rsp = f->reg[7];
-        /* Callers sit higher on the stack: anything else is a broken stack.
-         * A funclet's caller is the dispatcher, whose frames stop the walk. */
-        if (f->rip == (uint64_t)(uintptr_t)graft_funclet_return || !graft_unwind_quiet(f) || !f->rip || f->reg[7] <= rsp)
+        Frame here = *f;
+        /* A funclet's caller is the dispatcher, whose frames stop the walk. */
+        if (f->rip == (uint64_t)(uintptr_t)graft_funclet_return)
+            return;
+        /* Callers sit higher on the stack: anything else is a broken stack. */
+        if ((!graft_unwind_quiet(f) || !f->rip || f->reg[7] <= rsp) &&
+            (is_managed(graft_frame_pc(&here)) || !resume_at_managed_caller(f, &here)))
             return;
     }
 }

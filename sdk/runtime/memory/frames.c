@@ -289,29 +289,17 @@ uint64_t graft_frames_free_count(void) { return free_frames; }
 uint64_t graft_frames_total_count(void) { return managed_frames; }
 uint64_t graft_frames_top(void) { return frame_count * GRAFT_PAGE_SIZE; }
 
-extern char __managedcode_start[], __managedcode_end[];
-
 __attribute__((noreturn, noinline)) void graft_memory_misuse(const char *what, uint64_t address) {
     serial_write("\ngraft: ");
     serial_write(what);
     serial_write(" ");
     serial_write_hex(address);
     serial_write("\n");
-    /* The stack from the code that did it. The runtime's C has no .eh_frame
-     * to unwind through, so the walk starts at the first return address into
-     * managed code on the stack (the managed caller of the runtime function;
-     * the C frames between are small); rbp is still the caller's (the C
-     * code keeps no frame pointer). */
-    uint64_t regs[16] = {0};
-    __asm__ volatile("mov %%rsp, %0\n\tmov %%rbp, %1" : "=r"(regs[7]), "=r"(regs[6]));
-    const uint64_t *sp = (const uint64_t *)(uintptr_t)regs[7];
-    for (int i = 0; i < 256; i++) {
-        uint64_t call = sp[i] - 1;
-        if (call >= (uint64_t)(uintptr_t)__managedcode_start && call < (uint64_t)(uintptr_t)__managedcode_end) {
-            regs[7] = (uint64_t)(uintptr_t)&sp[i + 1];
-            graft_print_stack(call, regs);
-            break;
-        }
-    }
+    /* The stack from here (rip, rsp and rbp read at one point); the walk
+     * goes through the runtime's frames to the code that did it. */
+    uint64_t regs[16] = {0}, rip;
+    __asm__ volatile("lea (%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
+                     : "=r"(rip), "=r"(regs[7]), "=r"(regs[6]));
+    graft_print_stack(rip, regs);
     debug_exit(GRAFT_EXIT_RUNTIME_ERROR);
 }

@@ -78,6 +78,8 @@ void graft_unmap_page(uint64_t address);
 /* What a page-fault address is, for the fault report: 1 an unmapped guard
  * page under a virtual range (a stack's), 0 otherwise. */
 int graft_vm_is_guard(uint64_t address);
+/* Whether reading `address` would not fault (for the fault report's walks). */
+int graft_vm_is_mapped(uint64_t address);
 /* Virtual ranges in use (bytes, guard pages excluded). */
 uint64_t graft_vm_used(void);
 /* The managed stack's guard page (the first thread's), 0 before there is one. */

@@ -25,7 +25,7 @@
  *
  * Exports:
  *   graft_paging_init, graft_vm_alloc, graft_vm_map_physical, graft_vm_free,
- *   graft_vm_protect, graft_vm_is_guard, graft_vm_used, graft_unmap_page,
+ *   graft_vm_protect, graft_vm_is_guard, graft_vm_is_mapped, graft_vm_used, graft_unmap_page,
  *   graft_stack_guard (data)
  */
 #include "graft_runtime.h"
@@ -326,6 +326,17 @@ int graft_vm_is_guard(uint64_t address) {
     uint64_t page = address & ~(GRAFT_PAGE_SIZE - 1);
     uint64_t *pte = pt_entry(page, 0), *above = pt_entry(page + GRAFT_PAGE_SIZE, 0);
     return (!pte || !(*pte & PTE_PRESENT)) && above && (*above & PTE_PRESENT);
+}
+
+int graft_vm_is_mapped(uint64_t address) {
+    if (!pml4) /* the boot map: the first 4 GiB */
+        return address < FOUR_GIB;
+    uint64_t *pdpt = next_table(&pml4[(address >> 39) & 511], 0);
+    uint64_t *pd = pdpt ? next_table(&pdpt[(address >> 30) & 511], 0) : 0;
+    uint64_t pde = pd ? pd[(address >> 21) & 511] : 0;
+    if (!(pde & PTE_PRESENT) || (pde & PTE_HUGE))
+        return (int)(pde & PTE_PRESENT);
+    return (int)(table(pde)[(address >> 12) & 511] & PTE_PRESENT);
 }
 
 uint64_t graft_vm_used(void) { return vm_mapped; }

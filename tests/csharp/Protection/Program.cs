@@ -107,7 +107,7 @@ static unsafe class Program
             case "native-double-free": FreeTwice(); break;
             case "frames-double-free": FreeFramesTwice(); break;
             case "page0": PageZero(); break;
-            case "page0-native": NativeMemset((void*)16, 0, 8); break;
+            case "page0-native": NativeMemset((void*)16, 0, 8); break; // line:main-page0-native
             default: Serial.WriteLine("protection: unknown mode"); return 2;
         }
         Serial.WriteLine("protection: not stopped");
