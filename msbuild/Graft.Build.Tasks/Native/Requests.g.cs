@@ -633,10 +633,10 @@ namespace Graft.Build.Tasks.Native
         /// Pass this process's stdin to the kernel's COM1 input as it arrives
         /// (<c>graft run</c>, and so <c>dotnet run</c>), where Console.ReadLine, ReadKey
         /// and KeyAvailable read it; when stdin ends the kernel gets one 0x04
-        /// (Ctrl+D), the end of its Console input. A terminal on stdin is in
-        /// character mode for the run (each key goes as it is typed; the
-        /// terminal still echoes, Ctrl+C still stops the run) and is restored
-        /// after. Off, QEMU's stdin is empty: what a build's host needs.
+        /// (Ctrl+D), the end of its Console input. A terminal on stdin and
+        /// stdout is in character mode for the run (each key goes as it is
+        /// typed; the terminal still echoes, Ctrl+C still stops the run) and is
+        /// restored after. Off, QEMU's stdin is empty: what a build's host needs.
         /// </summary>
         [JsonPropertyName("stdin_to_serial")]
         public bool? StdinToSerial { get; set; }

@@ -109,10 +109,10 @@ pub struct Request {
     /// Pass this process's stdin to the kernel's COM1 input as it arrives
     /// (`graft run`, and so `dotnet run`), where Console.ReadLine, ReadKey
     /// and KeyAvailable read it; when stdin ends the kernel gets one 0x04
-    /// (Ctrl+D), the end of its Console input. A terminal on stdin is in
-    /// character mode for the run (each key goes as it is typed; the
-    /// terminal still echoes, Ctrl+C still stops the run) and is restored
-    /// after. Off, QEMU's stdin is empty: what a build's host needs.
+    /// (Ctrl+D), the end of its Console input. A terminal on stdin and
+    /// stdout is in character mode for the run (each key goes as it is
+    /// typed; the terminal still echoes, Ctrl+C still stops the run) and is
+    /// restored after. Off, QEMU's stdin is empty: what a build's host needs.
     #[serde(default)]
     pub stdin_to_serial: bool,
 }
@@ -584,7 +584,7 @@ fn forward_stdin(mut qemu_stdin: std::process::ChildStdin) -> Option<CharacterMo
     mode
 }
 
-/// A terminal on stdin switched to character mode (ICANON off: each key is
+/// A terminal on stdin (and stdout) switched to character mode (ICANON off: each key is
 /// passed as typed, as a serial terminal sends it; ECHO and ISIG stay,
 /// ECHOCTL goes) for
 /// as long as this lives; its settings come back on drop and when SIGINT,
@@ -615,7 +615,10 @@ impl CharacterMode {
     fn enter() -> Option<CharacterMode> {
         // SAFETY: isatty/tcgetattr/tcsetattr on fd 0 with a zeroed termios to fill.
         let mut settings: libc::termios = unsafe { std::mem::zeroed() };
-        if unsafe { libc::isatty(libc::STDIN_FILENO) } != 1 || unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut settings) } != 0 {
+        // A person at a terminal: stdin and stdout both are one. A harness
+        // that captures the output (and may kill the run) leaves the mode alone.
+        let terminal = |fd| unsafe { libc::isatty(fd) } == 1;
+        if !terminal(libc::STDIN_FILENO) || !terminal(libc::STDOUT_FILENO) || unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut settings) } != 0 {
             return None;
         }
         let saved = *SAVED_TERMINAL.get_or_init(|| settings);
