@@ -60,9 +60,9 @@ public static class TestRunner
             catch (Exception e)
             {
                 // The kernel cannot map an address to a source line (the host can, from
-                // Kernel.elf's DWARF): the exception with its stack trace goes out first, where
-                // graft run/test symbolise each frame, then the fail line.
-                TestConsole.WriteLine(e.ToString());
+                // Kernel.elf's DWARF): the exception with its stack trace goes out first, each
+                // frame with its code address, which graft run/test symbolise, then the fail line.
+                TestConsole.WriteException(e);
                 failure = $"at ?:0: {e.GetType().FullName}: {OneLine(e.Message)}";
             }
             long micros = (Stopwatch.GetTimestamp() - started) * 1_000_000 / Stopwatch.Frequency;
