@@ -63,6 +63,28 @@ void graft_heap_print_figures(void);
 void graft_idt_init(void);
 /* After graft_paging_init: the fault stacks' guard pages become not present. */
 void graft_idt_guard_stacks(void);
+/* One IDT entry (a 64-bit interrupt gate; ist 0: the current stack). */
+void graft_idt_set_gate(int vector, uint64_t handler, int ist);
+/* The top of IST stack `ist` (1-7) in the TSS. */
+void graft_idt_set_stack(int ist, uint64_t top);
+
+/* ---- interrupts (interrupts/irq.c, timer.c; interrupts/irq.h: handlers) ---- */
+/* After the native allocator: PIC, APICs (ACPI MADT), the timer, then sti. */
+void graft_interrupts_init(uint64_t boot_info);
+/* The vector whose handler runs, -1 outside handlers; its name for reports
+ * (" (IRQ 1)", "" when it has none). */
+int32_t graft_interrupt_current_vector(void);
+const char *graft_interrupt_vector_name(int32_t vector);
+/* Halts the CPU until the next interrupt (spins when interrupts are off);
+ * graft_idle_until: until graft_time_ns() reaches deadline_ns. */
+void graft_idle(void);
+void graft_idle_until(uint64_t deadline_ns);
+
+/* ---- the PS/2 keyboard (drivers/ps2_keyboard.c) ---- */
+void graft_keyboard_init(void);
+int32_t graft_keyboard_available(void);
+/* The next byte the keyboard queued (terminal bytes), -1 if none. */
+int32_t graft_keyboard_read(void);
 
 /* ---- managed exceptions (exceptions/exception_dispatch.c) ---- */
 /* A CPU fault in managed code becomes the managed exception CoreLib makes for

@@ -9,7 +9,8 @@
  * Sequence: COM1, the IDT (so that a fault prints instead of resetting), the
  * page frames from the Multiboot2 memory map, the kernel's page tables (page
  * 0 unmapped, the image with its sections' rights), the native allocator,
- * the managed stack (a virtual range with its guard page), then on that
+ * the interrupt controllers and the timer (interrupts on from here), the
+ * PS/2 keyboard, the managed stack (a virtual range with its guard page), then on that
  * stack CoreLib's
  * InitializeModules (module registration, GC statics, frozen objects, eager
  * static constructors), __managed__Startup (library and module initialisers,
@@ -127,6 +128,8 @@ uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     graft_paging_init();
     graft_idt_guard_stacks();
     graft_native_init();
+    graft_interrupts_init(info);
+    graft_keyboard_init();
 
     char *stack = graft_vm_alloc(MANAGED_STACK_SIZE, GRAFT_VM_WRITE);
     if (!stack)

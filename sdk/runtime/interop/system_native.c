@@ -21,7 +21,7 @@
  *   SystemNative_Abort                        stops with GRAFT_EXIT_FAILFAST
  *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Signal_Release
  *                                             one thread: no contention, nothing to wake
- *   SystemNative_LowLevelMonitor_TimedWait    waits out the timeout (nobody else can signal)
+ *   SystemNative_LowLevelMonitor_TimedWait    waits out the timeout halted (nobody else can signal)
  *   SystemNative_LowLevelMonitor_Wait         would wait forever: stops the kernel
  */
 #include "graft_runtime.h"
@@ -183,12 +183,11 @@ void SystemNative_LowLevelMonitor_Release(LowLevelMonitor *monitor) { monitor->h
 
 void SystemNative_LowLevelMonitor_Signal_Release(LowLevelMonitor *monitor) { monitor->held = 0; }
 
-/* Nobody else can signal: the wait lasts its whole timeout. */
+/* Nobody else can signal: the wait lasts its whole timeout (Thread.Sleep),
+ * the CPU halted between timer ticks (interrupts/timer.c). */
 int32_t SystemNative_LowLevelMonitor_TimedWait(LowLevelMonitor *monitor, int32_t timeout_ms) {
     (void)monitor;
-    uint64_t end = graft_time_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
-    while (graft_time_ns() < end)
-        __asm__ volatile("pause");
+    graft_idle_until(graft_time_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u);
     return 0; /* timed out */
 }
 

@@ -29,6 +29,8 @@
  * Exports:
  *   graft_idt_init    loads the IDT (and a TSS for the double-fault stack)
  *   graft_idt_guard_stacks   unmaps the guard pages under the fault stacks (after paging)
+ *   graft_idt_set_gate       fills one of the 256 entries (interrupts/irq.c: vectors 32-255)
+ *   graft_idt_set_stack      sets an IST stack of the TSS (irq.c: the interrupt stack, IST 3)
  *   graft_fault       called by idt_stubs.asm
  */
 #include "graft_runtime.h"
@@ -68,7 +70,7 @@ typedef struct FaultFrame {
 
 extern const uint64_t graft_exception_stubs[32];
 
-static IdtEntry idt[32] __attribute__((aligned(16)));
+static IdtEntry idt[256] __attribute__((aligned(16)));
 static Tss tss __attribute__((aligned(16)));
 /* The fault stacks (IST 1, 2), each with a guard page below it, unmapped
  * once the kernel's page tables are in use (graft_idt_guard_stacks). */
@@ -94,6 +96,19 @@ void graft_idt_guard_stacks(void) {
     graft_unmap_page((uint64_t)(uintptr_t)double_fault_stack);
     graft_unmap_page((uint64_t)(uintptr_t)page_fault_stack);
 }
+
+void graft_idt_set_gate(int vector, uint64_t handler, int ist) {
+    IdtEntry *e = &idt[vector & 255];
+    e->offset_low = (uint16_t)handler;
+    e->selector = 0x08;
+    e->ist = (uint8_t)ist;
+    e->type_attributes = 0x8E; /* present, ring 0, 64-bit interrupt gate (IF cleared) */
+    e->offset_middle = (uint16_t)(handler >> 16);
+    e->offset_high = (uint32_t)(handler >> 32);
+    e->reserved = 0;
+}
+
+void graft_idt_set_stack(int ist, uint64_t top) { tss.ist[ist - 1] = top; }
 
 void graft_idt_init(void) {
     /* A GDT of our own with a TSS, for the double-fault stack. */
@@ -125,16 +140,8 @@ void graft_idt_init(void) {
         "ltr %%ax"
         : : "m"(gdtr) : "rax", "memory");
 
-    for (int v = 0; v < 32; v++) {
-        uint64_t handler = graft_exception_stubs[v];
-        idt[v].offset_low = (uint16_t)handler;
-        idt[v].selector = 0x08;
-        idt[v].ist = v == 8 ? 1 : v == 14 ? 2 : 0;
-        idt[v].type_attributes = 0x8E; /* present, ring 0, 64-bit interrupt gate */
-        idt[v].offset_middle = (uint16_t)(handler >> 16);
-        idt[v].offset_high = (uint32_t)(handler >> 32);
-        idt[v].reserved = 0;
-    }
+    for (int v = 0; v < 32; v++)
+        graft_idt_set_gate(v, graft_exception_stubs[v], v == 8 ? 1 : v == 14 ? 2 : 0);
     DescriptorPointer idtr = {sizeof idt - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
 }
@@ -420,6 +427,11 @@ void graft_fault(FaultFrame *f) {
         explain_page_fault(f, cr2);
     } else if (in_managed_code(f->rip)) {
         serial_write("\ngraft: in managed code (.NET has no exception for it: the process would crash)");
+    }
+    if (graft_interrupt_current_vector() >= 0) {
+        serial_write("\ngraft: in the handler of interrupt vector ");
+        serial_write_dec((uint64_t)graft_interrupt_current_vector());
+        serial_write(graft_interrupt_vector_name(graft_interrupt_current_vector()));
     }
     serial_write("\n");
     reporting = 1;

@@ -1,0 +1,148 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using Graft.Kernel;
+using Graft.Testing;
+
+static class ControllerTests
+{
+    [Test]
+    public static void TheMadtGivesTheApics()
+    {
+        InterruptFigures f = Interrupts.Figures;
+        Assert.Equal(1, f.Controller);
+        Assert.True(f.CpuCount >= 1, $"{f.CpuCount} processors");
+        Assert.Equal(1, f.TimerSource);
+        Assert.Equal(100u, f.TimerHz);
+    }
+
+    static int s_raised;
+    static void CountRaised() => s_raised++;
+
+    [Test]
+    public static void ARaisedVectorRunsItsHandler()
+    {
+        s_raised = 0;
+        ulong before = Interrupts.Count(100);
+        Interrupts.Install(100, CountRaised);
+        Interrupts.Raise(100);
+        Interrupts.Raise(100);
+        Interrupts.Remove(100);
+        Interrupts.Raise(100); // no handler: taken, nothing called
+        Assert.Equal(2, s_raised);
+        Assert.Equal(before + 3, Interrupts.Count(100));
+    }
+
+    static ulong s_handlerStack;
+    static unsafe void NoteStack()
+    {
+        int local = 0;
+        s_handlerStack = (ulong)&local;
+    }
+
+    [Test]
+    public static unsafe void HandlersRunOnTheInterruptStack()
+    {
+        int local = 0;
+        ulong mine = (ulong)&local;
+        Interrupts.Install(101, NoteStack);
+        Interrupts.Raise(101);
+        Interrupts.Remove(101);
+        ulong distance = mine > s_handlerStack ? mine - s_handlerStack : s_handlerStack - mine;
+        Assert.True(s_handlerStack != 0 && distance > 1 << 20, $"handler's stack 0x{s_handlerStack:x}, the test's 0x{mine:x}");
+    }
+
+    [Test]
+    public static void VectorsOutsideTheFreeRangeAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Interrupts.Install(32, CountRaised));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Interrupts.Raise(240));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Interrupts.InstallIrq(24, CountRaised));
+    }
+}
+
+static class TimerTests
+{
+    static long WaitMilliseconds(int ms)
+    {
+        // Busy, by the TSC (Stopwatch): the ticks must come while the CPU runs too.
+        long end = Stopwatch.GetTimestamp() + ms * Stopwatch.Frequency / 1000;
+        while (Stopwatch.GetTimestamp() < end) { }
+        return end;
+    }
+
+    [Test]
+    public static void TheTimerTicksAtItsRate()
+    {
+        ulong before = Interrupts.Figures.TimerTicks;
+        long start = Stopwatch.GetTimestamp();
+        WaitMilliseconds(1000);
+        ulong ticks = Interrupts.Figures.TimerTicks - before;
+        double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+        double expected = seconds * Interrupts.Figures.TimerHz;
+        Console.WriteLine($"interrupts: {ticks} local APIC timer ticks in {seconds * 1000:F1} ms of TSC time (expected {expected:F0})");
+        Assert.True(Math.Abs(ticks - expected) <= expected * 0.10, $"{ticks} ticks, expected {expected:F0}");
+    }
+
+    static volatile int s_pitTicks;
+    static void CountPit() => s_pitTicks++;
+
+    [Test]
+    public static void ThePitInterruptsOnIrqZeroThroughTheIoApic()
+    {
+        // PIT channel 0, rate generator (mode 2) at 1193182 / 11932 = 99.998 Hz.
+        Ports.Out8(0x43, 0x34);
+        Ports.Out8(0x40, 11932 & 0xFF);
+        Ports.Out8(0x40, 11932 >> 8);
+        s_pitTicks = 0;
+        Interrupts.InstallIrq(0, CountPit);
+        // Count from the first interrupt on: one the PIT had pending at its old rate comes first.
+        long wait = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        while (s_pitTicks == 0 && Stopwatch.GetTimestamp() < wait) { }
+        int first = s_pitTicks;
+        long start = Stopwatch.GetTimestamp();
+        WaitMilliseconds(1000);
+        Interrupts.RemoveIrq(0);
+        int ticks = s_pitTicks - first;
+        Assert.True(first > 0, "no interrupt on IRQ 0 within a second");
+        double expected = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * 99.998;
+        Console.WriteLine($"interrupts: {ticks} PIT interrupts on IRQ 0 (vector {32}) in 1000 ms (expected {expected:F0})");
+        Assert.True(Math.Abs(ticks - expected) <= expected * 0.10, $"{ticks} interrupts, expected {expected:F0}");
+    }
+
+    [Test]
+    public static void SleepHaltsTheCpuUntilItsDeadline()
+    {
+        InterruptFigures before = Interrupts.Figures;
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(100);
+        long elapsed = Stopwatch.GetTimestamp() - start;
+        InterruptFigures after = Interrupts.Figures;
+        double ms = elapsed * 1000.0 / Stopwatch.Frequency;
+        ulong halts = after.Halts - before.Halts;
+        double idle = (after.IdleTsc - before.IdleTsc) / (double)after.TscHz * 1000;
+        Console.WriteLine($"interrupts: Thread.Sleep(100) took {ms:F2} ms by the TSC, {halts} halts, {idle:F2} ms halted");
+        Assert.True(ms >= 100 && ms <= 130, $"slept {ms:F2} ms");
+        Assert.True(halts >= 5, $"{halts} halts"); // one a tick (100 Hz) until the last tick, then a spin
+        Assert.True(idle >= ms * 0.7, $"halted {idle:F2} of {ms:F2} ms");
+    }
+
+    [Test]
+    public static void ShortSleepsEndOnTime()
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 10; i++)
+            Thread.Sleep(1);
+        double ms = (Stopwatch.GetTimestamp() - start) * 1000.0 / Stopwatch.Frequency;
+        Assert.True(ms >= 10 && ms < 30, $"ten Sleep(1) took {ms:F2} ms");
+    }
+
+    [Test]
+    public static void TimerInterruptLatency()
+    {
+        var (min, mean, max) = Interrupts.MeasureTimerLatency(50);
+        ulong hz = Interrupts.Figures.TscHz;
+        Console.WriteLine($"benchmark: timer interrupt latency over 50 ticks: min {min}, mean {mean}, max {max} TSC cycles (TSC {hz / 1000000} MHz: mean {mean * 1e9 / hz:F0} ns)");
+        Assert.True(min > 0 && min <= mean && mean <= max, $"{min} {mean} {max}");
+    }
+}
