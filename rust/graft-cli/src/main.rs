@@ -85,9 +85,9 @@ lay out the output, GRAFT0002 missing input, GRAFT0001 output not writable. Noth
     Link(LinkArgs),
     /// Write a hybrid BIOS/UEFI bootable ISO (also bootable raw from a USB stick).
     Image(ImageArgs),
-    /// Boot an image in QEMU with the serial console on this terminal; exits
-    /// with the code the kernel wrote to port 0xf4 (124: time limit passed,
-    /// 125: the machine reset without an exit code, e.g. a triple fault).
+    /// Boot an image in QEMU with the serial console on this terminal (its keys, or piped
+    /// stdin, are the kernel's serial input); exits with the code the kernel wrote to port 0xf4
+    /// (124: time limit passed, 125: the machine reset without an exit code, e.g. a triple fault).
     Run(RunArgs),
     /// Symbolise a crash report: the addresses a Graft kernel printed on its serial port, with
     /// method names and source lines from the kernel's symbols and DWARF.
