@@ -10,13 +10,15 @@
  *
  * Exports:
  *   RhpCollect, RhGetGcCollectionCount, RhGetMaxGcGeneration,
- *   RhpGetGcTotalMemory, RhGetTotalAllocatedBytes, RhGetMemoryInfo,
+ *   RhpGetGcTotalMemory, RhGetTotalAllocatedBytes, RhGetTotalAllocatedBytesPrecise,
+ *   RhGetAllocatedBytesForCurrentThread, RhGetTotalPauseDuration, RhGetMemoryInfo,
  *   RhSuppressFinalize, RhReRegisterForFinalize, RhWaitForPendingFinalizers,
  *   RhpStartNoGCRegion (stub), RhpEndNoGCRegion (none is in progress),
  *   RhpWaitForFinalizerRequest, RhpSignalFinalizationComplete (stubs: no
  *   finalizer thread), RhGetGeneration (0), RhRegisterForGCReporting,
  *   RhUnregisterForGCReporting (nothing to do: the stack is scanned
- *   conservatively, the frames they register included), RhGetGCDescSize
+ *   conservatively, the frames they register included), RhGetGCDescSize (a
+ *   MethodTable's GCDesc size, for the type loader)
  *   graft_heap_figures, graft_heap_print_figures   Graft.Kernel's Heap
  *   graft_gc_note_unhandled   an unhandled OutOfMemoryException prints the figures
  */
@@ -42,6 +44,13 @@ int64_t RhpGetGcTotalMemory(void) {
 int64_t RhGetTotalAllocatedBytes(void) {
     return (int64_t)(gc_figures.allocated_bytes + gc_context_used());
 }
+
+/* One thread: the same figure, exact. */
+int64_t RhGetTotalAllocatedBytesPrecise(void) { return RhGetTotalAllocatedBytes(); }
+int64_t RhGetAllocatedBytesForCurrentThread(void) { return RhGetTotalAllocatedBytes(); }
+
+/* GC.GetTotalPauseDuration: TimeSpan ticks (100 ns). */
+int64_t RhGetTotalPauseDuration(void) { return (int64_t)(gc_figures.total_pause_ns / 100); }
 
 /* CoreLib's GCMemoryInfoData (StructLayout Sequential), from its first field. */
 typedef struct GenerationInfo {
@@ -113,7 +122,19 @@ void RhRegisterForGCReporting(void *frame) { (void)frame; }
 
 void RhUnregisterForGCReporting(void *frame) { (void)frame; }
 
-void RhGetGCDescSize(void) { graft_not_implemented("RhGetGCDescSize (type loader)"); }
+/* The bytes of GCDesc before a MethodTable (each_reference in gc_collect.c
+ * reads the same layout): the type loader copies a template's GCDesc when it
+ * builds a type at run time (LINQ's ThenBy, generic virtual methods over new
+ * instantiations). A count of n > 0 series is the count and n {size, offset}
+ * pairs; a count of -n is the count, one offset and n {pointers, skip} items. */
+int32_t RhGetGCDescSize(const MethodTable *mt) {
+    if (!(mt->flags & MT_CONTAINS_POINTERS))
+        return 0;
+    int64_t series = ((const int64_t *)mt)[-1];
+    if (series >= 0)
+        return (int32_t)(8 + series * 16);
+    return (int32_t)(16 - series * 8);
+}
 
 /* ---- heap figures ---- */
 
