@@ -487,6 +487,10 @@ fn record(suite: &mut SuiteRun, finished: Finished, kernel: Option<&Path>, sessi
         }
     };
     session.progress(&result_line(suite.mode, &result));
+    // A crash report is read where the result is: under it, line by line.
+    if matches!(result.status, TestStatus::Crashed | TestStatus::Hung | TestStatus::Garbled) {
+        result.output.iter().for_each(|line| session.progress(&format!("    {line}")));
+    }
     if let Some(code) = failure {
         let mut message = format!("{} {} [{}]: {}", result.name, status_word(result.status), suite.mode.name(), result.message.as_deref().unwrap_or(""));
         if result.status != TestStatus::Failed && !result.output.is_empty() {
