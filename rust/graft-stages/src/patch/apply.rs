@@ -244,6 +244,13 @@ impl Context<'_, '_> {
                 } else if sig.generic_params > 0 {
                     self.error(Code::PLUG_INVALID, at, format!("{plug_text}: generic methods cannot be added to the target yet; make it non-generic"));
                     ok = false;
+                } else if let Some(nested) = uses_nested_type(&self.asms[class.asm], m, class.type_row) {
+                    self.error(
+                        Code::PLUG_INVALID,
+                        at,
+                        format!("{plug_text} uses {nested}, a type the compiler generated inside the plug class (a lambda, closure, iterator or async method); its body cannot be copied into the target: write it without one, or move it to another class"),
+                    );
+                    ok = false;
                 } else if let Some(existing) = self.same_method(target_asm, target_type, name, &shape(pmd, &sig)) {
                     self.error(
                         Code::PLUG_ADDED_MEMBER_EXISTS,
@@ -300,6 +307,15 @@ impl Context<'_, '_> {
             }
             if is_extern {
                 self.error(Code::PLUG_INVALID, at, format!("{plug_text} is a [PlugMember] without a body: give it the body that replaces {target_name}::{target_member}"));
+                ok = false;
+                continue;
+            }
+            if let Some(nested) = uses_nested_type(&self.asms[class.asm], m, class.type_row) {
+                self.error(
+                    Code::PLUG_INVALID,
+                    at,
+                    format!("{plug_text} uses {nested}, a type the compiler generated inside the plug class (a lambda, closure, iterator or async method); its body cannot be copied into the target: write it without one, or call a method of another class"),
+                );
                 ok = false;
                 continue;
             }
@@ -657,6 +673,52 @@ impl Context<'_, '_> {
         }
         Ok(sources)
     }
+}
+
+/// The first type nested in `plug_class` that method `m`'s body refers to
+/// (compiler-generated closures, lambda caches, state machines), by name.
+fn uses_nested_type(asm: &Assembly, m: u32, plug_class: u32) -> Option<String> {
+    let md = &asm.metadata;
+    let inside = |mut t: u32| {
+        for _ in 0..64 {
+            match md.enclosing_of(t) {
+                Some(o) if o == plug_class => return true,
+                Some(o) => t = o,
+                None => return false,
+            }
+        }
+        false
+    };
+    let type_of = |tok: u32| -> Option<u32> {
+        let (t, r) = (TableId((tok >> 24) as u8), tok & 0xFF_FFFF);
+        match t {
+            TableId::TYPE_DEF => Some(r),
+            TableId::METHOD_DEF | TableId::FIELD => md.owner_of(t, r),
+            TableId::MEMBER_REF => match graft_ecma::raw::coded::MEMBER_REF_PARENT.decode(md.tables.get(t, r, 0)) {
+                Some((TableId::TYPE_DEF, p)) => Some(p),
+                Some((TableId::TYPE_SPEC, p)) => {
+                    let blob = md.blobs.get(md.tables.get(TableId::TYPE_SPEC, p, 0)).ok()?;
+                    match graft_ecma::sig::parse_type_spec(blob).ok()? {
+                        Type::GenericInst { ty, .. } if ty >> 24 == TableId::TYPE_DEF.0 as u32 => Some(ty & 0xFF_FFFF),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let body = asm.method_body(m).ok()??;
+    for i in Instrs::new(body.code) {
+        let Ok(i) = i else { return None };
+        if let graft_ecma::il::Operand::Token(tok) = i.operand
+            && let Some(t) = type_of(tok)
+            && inside(t)
+        {
+            return md.type_full_name(TableId::TYPE_DEF.token(t)).ok();
+        }
+    }
+    None
 }
 
 /// `call F` where F is a field (a mapped accessor) becomes `ldflda F` or
