@@ -1,5 +1,5 @@
 //! The kernel test protocol, read line by line as the serial output arrives
-//! (docs/DESIGN.md, "Kernel tests"; Graft.Testing prints it):
+//! (tests/csharp/README.md; Graft.Testing's TestRunner prints it):
 //!
 //! ```text
 //! graft-test: suite <AssemblyName> tests=<N>
