@@ -95,10 +95,10 @@ public static unsafe class Interrupts
 
     /// <summary>
     /// Timer interrupt latency in TSC cycles over <paramref name="samples"/>
-    /// ticks: from the instruction a tick interrupts to the runtime's
-    /// handler (minimum, mean, maximum).
+    /// ticks (at most 256): from the instruction a tick interrupts to the
+    /// runtime's handler (minimum, median, maximum).
     /// </summary>
-    public static (ulong Min, ulong Mean, ulong Max) MeasureTimerLatency(int samples)
+    public static (ulong Min, ulong Median, ulong Max) MeasureTimerLatency(int samples)
     {
         ulong* result = stackalloc ulong[3];
         InterruptsNative.TimerLatency(samples, result);

@@ -16,7 +16,7 @@
  * Exports:
  *   graft_timer_init, graft_timer_tick, graft_timer_figures   irq.c (irq.h)
  *   graft_idle, graft_idle_until                             interop/ (Sleep, console input)
- *   graft_timer_latency(samples, out)   min, mean, max TSC cycles from a tick to its handler
+ *   graft_timer_latency(samples, out)   min, median, max TSC cycles from a tick to its handler (256 samples at most)
  */
 #include "graft_runtime.h"
 #include "interrupts/irq.h"
@@ -112,9 +112,13 @@ void graft_idle_until(uint64_t deadline_ns) {
  * before it is the time from the interrupted instruction to the handler.
  * Two values are kept because the loop may store once more after the
  * handler returns (QEMU's TCG takes interrupts at the loop's head only). */
+#define LATENCY_SAMPLES_MAX 256
+
 void graft_timer_latency(int32_t samples, uint64_t out[3]) {
     static volatile uint64_t older, newer;
-    uint64_t least = ~0ull, most = 0, sum = 0;
+    static uint64_t cycles[LATENCY_SAMPLES_MAX];
+    if (samples > LATENCY_SAMPLES_MAX)
+        samples = LATENCY_SAMPLES_MAX;
     int32_t taken = 0;
     while (taken < samples && interrupts_enabled()) {
         uint64_t before = ticks;
@@ -124,15 +128,16 @@ void graft_timer_latency(int32_t samples, uint64_t out[3]) {
             newer = graft_rdtsc();
         } while (ticks == before);
         uint64_t entry = tick_entry_tsc, last = newer < entry ? newer : older;
-        if (last >= entry)
-            continue; /* not a clean sample */
-        uint64_t cycles = entry - last;
-        taken++;
-        least = cycles < least ? cycles : least;
-        most = cycles > most ? cycles : most;
-        sum += cycles;
+        if (last < entry) /* else not a clean sample */
+            cycles[taken++] = entry - last;
     }
-    out[0] = taken ? least : 0;
-    out[1] = taken ? sum / (uint64_t)taken : 0;
-    out[2] = most;
+    for (int32_t i = 1; i < taken; i++) /* insertion sort: a few hundred values */
+        for (int32_t j = i; j > 0 && cycles[j - 1] > cycles[j]; j--) {
+            uint64_t t = cycles[j];
+            cycles[j] = cycles[j - 1];
+            cycles[j - 1] = t;
+        }
+    out[0] = taken ? cycles[0] : 0;
+    out[1] = taken ? cycles[taken / 2] : 0;
+    out[2] = taken ? cycles[taken - 1] : 0;
 }

@@ -140,9 +140,9 @@ static class TimerTests
     [Test]
     public static void TimerInterruptLatency()
     {
-        var (min, mean, max) = Interrupts.MeasureTimerLatency(50);
+        var (min, median, max) = Interrupts.MeasureTimerLatency(50);
         ulong hz = Interrupts.Figures.TscHz;
-        Console.WriteLine($"benchmark: timer interrupt latency over 50 ticks: min {min}, mean {mean}, max {max} TSC cycles (TSC {hz / 1000000} MHz: mean {mean * 1e9 / hz:F0} ns)");
-        Assert.True(min > 0 && min <= mean && mean <= max, $"{min} {mean} {max}");
+        Console.WriteLine($"benchmark: timer interrupt latency over 50 ticks: min {min}, median {median}, max {max} TSC cycles (TSC {hz / 1000000} MHz: min {min * 1e9 / hz:F0} ns, median {median * 1e9 / hz:F0} ns)");
+        Assert.True(min > 0 && min <= median && median <= max, $"{min} {median} {max}");
     }
 }
