@@ -151,6 +151,8 @@ fn plugs_patch_lib_and_the_app_runs_them_on_dotnet() {
     assert!(has("instance !!0 Lib.Counter::Echo<1>(!!0)", "!!0 Plugs.CounterPlug::Echo<1>(Lib.Counter, !!0)"), "{applied:#?}");
     assert!(has("int32 Lib.Counter::Calls (added instance field)", "int32& Plugs.CounterPlug::Calls(Lib.Counter)"), "{applied:#?}");
     assert!(has("string Lib.Gen3Target::Hello()", "string Gen3Plugs.Gen3TargetPlug::Hello()"), "{applied:#?}");
+    assert!(has("string Lib.Counter::Helper() (added method)", "string Plugs.CounterPlug::Helper()"), "{applied:#?}");
+    assert!(has("int32 Lib.Counter::s_added (added static field)", "int32 Plugs.CounterPlug::s_added"), "{applied:#?}");
     let skipped: Vec<String> = o["skipped"].as_array().unwrap().iter().map(|s| s["plug"].as_str().unwrap().to_string()).collect();
     for s in ["Plugs.CounterArm64Plug", "Plugs.OptionalPlug", "Gen3Plugs.Gen3OptionalPlug"] {
         assert!(skipped.iter().any(|x| x == s), "{s} not skipped: {skipped:?}");

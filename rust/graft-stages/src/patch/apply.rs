@@ -389,7 +389,11 @@ impl Context<'_, '_> {
             let added = |name: &str, ty: String, what: &str| format!("{ty} {target_name}::{name} ({what})");
             plan.applied.push(match *a {
                 Action::Replace { plug, target, .. } => (names::method_def_text(tmd, target), names::method_def_text(pmd, plug)),
-                Action::AddMethod { plug } => (added(names::method_name(pmd, plug), String::new(), "added method").trim_start().to_string(), names::method_def_text(pmd, plug)),
+                Action::AddMethod { plug } => {
+                    let name = names::method_name(pmd, plug);
+                    let text = names::method_sig(pmd, plug).map_or_else(|| format!("{target_name}::{name}"), |sig| names::method_text(pmd, &target_name, name, &sig));
+                    (format!("{text} (added method)"), names::method_def_text(pmd, plug))
+                }
                 Action::AddField { plug } => {
                     let ty = names::field_type(pmd, plug).map(|t| names::type_text(pmd, &t)).unwrap_or_default();
                     (added(names::field_name(pmd, plug), ty, "added static field"), names::field_def_text(pmd, plug))
