@@ -1,8 +1,8 @@
 /* The periodic timer and the idle CPU.
  *
  * The local APIC timer (divided by 16) is calibrated against the TSC, which
- * time/tsc.c calibrated against the PIT: its counts over 10 ms of
- * graft_time_ns. It then runs periodic at GRAFT_TIMER_HZ on vector 240.
+ * time/tsc.c calibrated against the PIT: its counts over 10 ms, each end
+ * read together with the TSC. It then runs periodic at GRAFT_TIMER_HZ on vector 240.
  * Without a local APIC, PIT channel 0 ticks on IRQ 0 instead. Each tick is
  * counted; the clocks themselves stay the TSC's (time/).
  *
@@ -39,6 +39,22 @@ static void pit_tick(int32_t vector) {
     graft_timer_tick(graft_rdtsc());
 }
 
+/* The local APIC timer's count and the TSC at one moment: read again until
+ * the TSC reads around the count are within 20 us (QEMU on a loaded host
+ * can be descheduled between any two instructions, which would skew the
+ * calibration). */
+static void lapic_sample(uint32_t *count, uint64_t *tsc) {
+    uint64_t close = graft_tsc_hz() / 50000;
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t before = graft_rdtsc();
+        *count = graft_lapic_read(LAPIC_TIMER_CURRENT);
+        uint64_t after = graft_rdtsc();
+        *tsc = before + (after - before) / 2;
+        if (after - before < close)
+            return;
+    }
+}
+
 void graft_timer_init(int has_lapic) {
     if (!has_lapic) {
         uint16_t divisor = (uint16_t)(PIT_HZ / GRAFT_TIMER_HZ);
@@ -50,13 +66,15 @@ void graft_timer_init(int has_lapic) {
     }
     graft_lapic_write(LAPIC_TIMER_DIVIDE, 0x3); /* divide by 16 */
     graft_lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | GRAFT_VECTOR_TIMER);
-    uint64_t t0 = graft_time_ns();
     graft_lapic_write(LAPIC_TIMER_INITIAL, 0xFFFFFFFFu);
-    uint64_t elapsed;
-    while ((elapsed = graft_time_ns() - t0) < 10000000u)
+    uint32_t count0, count1;
+    uint64_t tsc0, tsc1;
+    lapic_sample(&count0, &tsc0);
+    uint64_t t0 = graft_time_ns();
+    while (graft_time_ns() - t0 < 10000000u)
         __asm__ volatile("pause");
-    uint32_t counted = 0xFFFFFFFFu - graft_lapic_read(LAPIC_TIMER_CURRENT);
-    counts_per_second = (uint64_t)counted * 1000000000u / elapsed;
+    lapic_sample(&count1, &tsc1);
+    counts_per_second = (uint64_t)(count0 - count1) * graft_tsc_hz() / (tsc1 - tsc0);
     if (counts_per_second < GRAFT_TIMER_HZ)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "the local APIC timer does not count");
     source = 1;
