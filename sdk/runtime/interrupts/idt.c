@@ -268,7 +268,7 @@ static const char *kernel_part(uint64_t address) {
         return " (the kernel's data)";
     if (address >= GRAFT_VM_BASE)
         return " (a virtual range: heap, stack or mapping)";
-    return " (RAM)";
+    return " (RAM: the managed heap, native blocks, page frames)";
 }
 
 static void explain_page_fault(const FaultFrame *f, uint64_t cr2) {
