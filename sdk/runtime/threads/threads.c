@@ -8,6 +8,7 @@
  *   RhYield                     false: nothing else to run
  *   RhSetThreadExitCallback     kept; the boot thread never exits
  *   RhpSetThreadDoNotTriggerGC  flag kept (no collector to trigger)
+ *   RhGetCurrentThreadStackBounds  the managed stack's range (EnsureSufficientExecutionStack)
  */
 #include "graft_runtime.h"
 
@@ -37,3 +38,22 @@ int32_t RhpSetThreadDoNotTriggerGC(int32_t value) {
     return old;
 }
 
+
+/* The one thread's stack is the managed stack core/startup.c allocates: a
+ * virtual range right above its guard page (graft_stack_guard). Its top is
+ * the first unmapped page above that: every virtual range has an unmapped
+ * guard page below it, so the next range cannot continue this one. Found once. */
+void RhGetCurrentThreadStackBounds(uint64_t *low, uint64_t *high) {
+    static uint64_t stack_low, stack_high;
+    if (!stack_high) {
+        if (!graft_stack_guard)
+            graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "RhGetCurrentThreadStackBounds before the managed stack exists");
+        uint64_t top = graft_stack_guard + GRAFT_PAGE_SIZE;
+        while (graft_vm_is_mapped(top))
+            top += GRAFT_PAGE_SIZE;
+        stack_low = graft_stack_guard + GRAFT_PAGE_SIZE;
+        stack_high = top;
+    }
+    *low = stack_low;
+    *high = stack_high;
+}

@@ -30,7 +30,7 @@ static class LinqTests
         Assert.Equal("echo,delta,charlie,bravo,alpha", string.Join(",", sorted));
     }
 
-    [Test(Skip = "the kernel stops: 'graft: RhGetGCDescSize (type loader) is not implemented' (ThenBy builds a generic type at run time)")]
+    [Test]
     public static void ThenBy()
     {
         var sorted = Words.Distinct().OrderBy(w => w.Length).ThenBy(w => w[1]);

@@ -2,10 +2,8 @@ using Graft.Testing;
 
 namespace TypeSystem;
 
-// Records: every record has a ToString that calls RuntimeHelpers.EnsureSufficientExecutionStack,
-// whose native RhGetCurrentThreadStackBounds the kernel runtime does not define yet, so a kernel
-// with any record does not link (GRAFT4003). Built only with -p:GraftTestGaps=true (and always
-// by tests/csharp/run-on-host); TypeSystem.csproj leaves Gaps/ out otherwise.
+// Records: every record's ToString calls RuntimeHelpers.EnsureSufficientExecutionStack, whose
+// RhGetCurrentThreadStackBounds is the managed stack's range (sdk/runtime/threads/threads.c).
 record Person(string Name, int Age);
 record Employee(string Name, int Age, string Team) : Person(Name, Age);
 readonly record struct Kilograms(int Value);
