@@ -747,6 +747,14 @@ namespace Graft.Build.Tasks.Native
         public string? Junit { get; set; }
 
         /// <summary>
+        /// Writes this stage's output (its JSON) here as well, also when tests
+        /// failed: a host whose call returns no output after errors (the MSBuild
+        /// task) reads each test's result from it.
+        /// </summary>
+        [JsonPropertyName("results_file")]
+        public string? ResultsFile { get; set; }
+
+        /// <summary>
         /// Seconds one boot may take before QEMU is stopped (a hang fails the
         /// test that runs, and the next boot goes on after it).
         /// </summary>
@@ -755,14 +763,6 @@ namespace Graft.Build.Tasks.Native
 
         [JsonPropertyName("memory_mib")]
         public uint? MemoryMib { get; set; }
-
-        /// <summary>
-        /// Writes this stage's output (its JSON) here as well, also when tests
-        /// failed: a host whose call returns no output after errors (the MSBuild
-        /// task) reads each test's result from it.
-        /// </summary>
-        [JsonPropertyName("results_file")]
-        public string? ResultsFile { get; set; }
 
         /// <summary>
         /// The kernel command line of a direct boot, before the runner's words
