@@ -79,6 +79,13 @@ const char *graft_interrupt_vector_name(int32_t vector);
  * graft_idle_until: until graft_time_ns() reaches deadline_ns. */
 void graft_idle(void);
 void graft_idle_until(uint64_t deadline_ns);
+/* graft_idle unless ready() is true, checked with interrupts off so that an
+ * interrupt between the check and the hlt cannot be missed. */
+void graft_idle_unless(int32_t (*ready)(void));
+
+/* ---- console input (interop/console.c) ---- */
+/* After graft_interrupts_init: COM1's receive interrupt (IRQ 4) wakes a waiting reader. */
+void graft_console_input_init(void);
 
 /* ---- the PS/2 keyboard (drivers/ps2_keyboard.c) ---- */
 void graft_keyboard_init(void);

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Graft.Kernel;
 
@@ -9,9 +8,11 @@ namespace Graft.Kernel;
 /// The console's input bytes, what <c>Console.ReadLine</c>, <c>Read</c>,
 /// <c>ReadKey</c> and <c>KeyAvailable</c> read in a kernel (through the plugs
 /// in Plugs/ConsolePal.cs). Two sources: bytes a driver feeds (a keyboard's,
-/// with <see cref="Feed(byte)"/>) come first, then the bytes COM1 receives
-/// (polled; <c>graft run</c> passes the terminal's keystrokes and piped stdin
-/// there).
+/// with <see cref="Feed(byte)"/>) come first, then the console's native input
+/// (sdk/runtime/interop/console.c: the PS/2 keyboard's keys, then the bytes
+/// COM1 receives, polled; <c>graft run</c> passes the terminal's keystrokes
+/// and piped stdin there). A reader waiting for input halts the CPU until a
+/// key, a COM1 byte (IRQ 4) or the timer's tick.
 /// </summary>
 public static unsafe class ConsoleInput
 {
@@ -60,7 +61,7 @@ public static unsafe class ConsoleInput
         {
             if (TryTake(out byte value))
                 return value;
-            X86Base.Pause();
+            ConsoleNative.Wait();
         }
     }
 
@@ -72,7 +73,7 @@ public static unsafe class ConsoleInput
         {
             if (Stopwatch.GetTimestamp() >= end)
                 return false;
-            X86Base.Pause();
+            ConsoleNative.Wait();
         }
         return true;
     }
@@ -116,4 +117,8 @@ internal static unsafe class ConsoleNative
 
     [DllImport("*", EntryPoint = "graft_console_read_byte"), SuppressGCTransition]
     internal static extern int ReadByte();
+
+    // Halts until a key, a COM1 byte (IRQ 4) or the timer's tick (100 Hz) may have come.
+    [DllImport("*", EntryPoint = "graft_console_wait"), SuppressGCTransition]
+    internal static extern void Wait();
 }

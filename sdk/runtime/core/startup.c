@@ -130,6 +130,7 @@ uint32_t graft_kernel_main(uint32_t magic, uint64_t info) {
     graft_native_init();
     graft_interrupts_init(info);
     graft_keyboard_init();
+    graft_console_input_init();
 
     char *stack = graft_vm_alloc(MANAGED_STACK_SIZE, GRAFT_VM_WRITE);
     if (!stack)

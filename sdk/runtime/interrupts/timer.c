@@ -15,7 +15,8 @@
  *
  * Exports:
  *   graft_timer_init, graft_timer_tick, graft_timer_figures   irq.c (irq.h)
- *   graft_idle, graft_idle_until                             interop/ (Sleep, console input)
+ *   graft_idle, graft_idle_until                             interop/ (Sleep)
+ *   graft_idle_unless(ready)    halts unless ready() (checked with interrupts off): console input
  *   graft_timer_latency(samples, out)   min, median, max TSC cycles from a tick to its handler (256 samples at most)
  */
 #include "graft_runtime.h"
@@ -103,16 +104,26 @@ static int interrupts_enabled(void) {
     return (flags & 0x200) != 0;
 }
 
-void graft_idle(void) {
+void graft_idle_unless(int32_t (*ready)(void)) {
     if (!interrupts_enabled()) {
         __asm__ volatile("pause");
         return;
     }
+    /* With interrupts off from the check to the hlt (sti takes effect after
+     * the next instruction), an interrupt making `ready` true cannot slip
+     * in between and leave the CPU halted until the next tick. */
+    __asm__ volatile("cli");
+    if (ready && ready()) {
+        __asm__ volatile("sti");
+        return;
+    }
     uint64_t t0 = graft_rdtsc();
-    __asm__ volatile("hlt");
+    __asm__ volatile("sti\n\thlt");
     idle_tsc += graft_rdtsc() - t0;
     halts++;
 }
+
+void graft_idle(void) { graft_idle_unless(0); }
 
 void graft_idle_until(uint64_t deadline_ns) {
     const uint64_t tick_ns = 1000000000u / GRAFT_TIMER_HZ;

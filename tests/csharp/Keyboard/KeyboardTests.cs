@@ -4,6 +4,7 @@ using Graft.Testing;
 
 // The keys run-with-keys types, in this order (QEMU sendkey names), one group per test:
 //   h i 1 | shift-a shift-1 | caps_lock b shift-b 2 caps_lock c | up down right left | a b backspace c ret
+//   | (a second later) x
 static class KeyboardTests
 {
     static void NeedKeys()
@@ -65,5 +66,17 @@ static class KeyboardTests
     {
         NeedKeys();
         Assert.Equal("ac", Console.ReadLine());
+    }
+
+    [Test]
+    public static void WaitingForAKeyHaltsTheCpu()
+    {
+        NeedKeys();
+        InterruptFigures before = Interrupts.Figures;
+        Assert.Equal('x', Key().KeyChar); // typed a second after the others
+        InterruptFigures after = Interrupts.Figures;
+        double halted = (after.IdleTsc - before.IdleTsc) / (double)after.TscHz * 1000;
+        Console.WriteLine($"keyboard: {after.Halts - before.Halts} halts, {halted:F0} ms halted waiting for the key");
+        Assert.True(after.Halts - before.Halts >= 20 && halted >= 200, $"{after.Halts - before.Halts} halts, {halted:F0} ms halted");
     }
 }
