@@ -9,6 +9,14 @@
  *   RhSetThreadExitCallback     kept; the boot thread never exits
  *   RhpSetThreadDoNotTriggerGC  flag kept (no collector to trigger)
  *   RhGetCurrentThreadStackBounds  the managed stack's range (EnsureSufficientExecutionStack)
+ *   RhGetDefaultStackSize       the managed stack's size (1 MiB)
+ *   RhSetCurrentThreadName      nothing to tell: the name stays CoreLib's (Thread.Name)
+ *   SystemNative_GetCpuUtilization  100%: the one CPU runs the kernel
+ *   RhGetThreadEntryPointAddress, SystemNative_CreateThread   stubs: no second thread
+ *
+ * Task, async and the thread pool reference the last five; a kernel that
+ * only awaits completed work links and runs, one that starts a thread
+ * (Thread.Start, Task.Run, a thread pool worker) stops at the stub.
  */
 #include "graft_runtime.h"
 
@@ -56,4 +64,36 @@ void RhGetCurrentThreadStackBounds(uint64_t *low, uint64_t *high) {
     }
     *low = stack_low;
     *high = stack_high;
+}
+
+/* What a thread gets when CoreLib asks for no particular size: the managed
+ * stack's (core/startup.c). */
+uintptr_t RhGetDefaultStackSize(void) { return 1024 * 1024; }
+
+/* Linux passes the name to the OS (prctl) for debuggers; a kernel has no one
+ * to tell: Thread.Name is kept by CoreLib itself. */
+void RhSetCurrentThreadName(const uint16_t *name) { (void)name; }
+
+void *RhGetThreadEntryPointAddress(void) {
+    graft_not_implemented("RhGetThreadEntryPointAddress (starting a thread: the kernel has one)");
+}
+
+int32_t SystemNative_CreateThread(uintptr_t stack_size, void *start, void *parameter) {
+    (void)stack_size; (void)start; (void)parameter;
+    graft_not_implemented("SystemNative_CreateThread (the kernel has one thread)");
+}
+
+/* The thread pool's starvation and hill-climbing input: the share of CPU time
+ * the process used since the last call. The one CPU runs nothing but this
+ * kernel, so everything since then was ours. */
+typedef struct ProcessCpuInformation {
+    uint64_t last_current_time, last_user_time, last_kernel_time;
+} ProcessCpuInformation;
+
+int32_t SystemNative_GetCpuUtilization(ProcessCpuInformation *previous) {
+    uint64_t now = graft_time_ns();
+    int32_t utilization = previous->last_current_time ? 100 : 0;   /* nothing to compare the first time */
+    previous->last_user_time += now - previous->last_current_time;
+    previous->last_current_time = now;
+    return utilization;
 }

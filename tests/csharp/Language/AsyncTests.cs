@@ -8,11 +8,8 @@ namespace Language;
 
 // async and await where every await completes at once: the compiler's state machines, Task
 // and ValueTask results, exceptions through awaits, custom awaiters, async iterators.
-// Task brings in the thread pool and threads: the runtime lacks SystemNative_CreateThread,
-// RhGetDefaultStackSize, RhGetThreadEntryPointAddress, RhSetCurrentThreadName,
-// RhGetCurrentThreadStackBounds, SystemNative_GetCpuUtilization (and libm's cos, pow, sin),
-// so a kernel with these tests does not link (GRAFT4003). Built only with
-// -p:GraftTestGaps=true (and always by tests/csharp/run-on-host).
+// Task brings in the thread pool: its natives are in sdk/runtime/threads/threads.c, and none of
+// these tests starts a thread (that would stop the kernel at SystemNative_CreateThread's stub).
 static class AsyncTests
 {
     static async Task<int> AddAsync(int a, int b)
