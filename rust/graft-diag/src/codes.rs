@@ -55,6 +55,7 @@ codes! {
     PLUG_INVALID = 1009, "a [Plug] or [PlugMember] attribute is malformed or a plug is shaped in a way the patcher cannot apply (what and why are said)";
     PLUG_UNPLUGGED_NATIVE_CALL = 1010, "this call reaches a framework member with no body in a kernel (extern, InternalCall or P/Invoke) that no plug covers";
     PLUG_ADDED_MEMBER_EXISTS = 1011, "a plug class member without [PlugMember] is added to the target, which already has a member of that name and signature";
+    PLUG_TARGET_AMBIGUOUS = 1012, "a plug's target type, named without an assembly, is defined by several assemblies the kernel compiles (they are named; add ', Assembly' to the name)";
 
     MALFORMED_ASSEMBLY = 2001, "a .NET assembly or portable PDB is malformed (the table, row and offset are named)";
     ASSEMBLY_WRITE_FAILED = 2002, "the ECMA-335 engine could not lay out the rewritten assembly";

@@ -26,6 +26,7 @@ pub use rewrite::{inspect, rewrite, InspectOutput, InspectRequest, RewriteOutput
 
 use graft_diag::{Code, Diagnostic, PendingOutput, Session, StageResult};
 use graft_ecma::edit::{Editor, Resolver};
+use graft_ecma::raw::TableId;
 use graft_ecma::read::{Assembly, Metadata};
 use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
@@ -170,11 +171,22 @@ fn pdb_bytes_of(path: &Path, asm: &Assembly) -> Option<Vec<u8>> {
     entry.embedded_pdb(graft_ecma::pdb::MAX_EMBEDDED_PDB)?.ok()
 }
 
+/// Where a plug's target type was found.
+enum Found {
+    One(usize, u32),
+    Nowhere,
+    /// Defined by several inputs and the name does not say which (their indexes).
+    Several(Vec<usize>),
+}
+
 /// Finds a plug's target type among the inputs: `Name` or `Name, Assembly,
 /// ...` (what `typeof` serializes); nested types as `Outer+Inner`. The named
 /// assembly is looked in first; a type forwarded from it (a reference
-/// assembly's name, such as System.Runtime) is found where it is defined.
-fn find_target(asms: &[Assembly], by_name: &HashMap<String, usize>, written: &str) -> Option<(usize, u32)> {
+/// assembly's name, such as System.Runtime) is found where it is defined,
+/// the public definition winning over internal copies of the same name.
+/// A name several inputs define (internal helpers such as System.SR live in
+/// many framework assemblies) is never resolved by input order.
+fn find_target(asms: &[Assembly], by_name: &HashMap<String, usize>, written: &str) -> Found {
     let (type_name, assembly) = match written.split_once(',') {
         Some((t, rest)) => (t.trim(), rest.split(',').next().map(|a| a.trim().to_ascii_lowercase())),
         None => (written.trim(), None),
@@ -189,15 +201,30 @@ fn find_target(asms: &[Assembly], by_name: &HashMap<String, usize>, written: &st
             (ns, n.to_string())
         }
     };
-    let first = assembly.and_then(|a| by_name.get(&a).copied());
-    let order = first.into_iter().chain((0..asms.len()).filter(|&i| Some(i) != first));
-    for i in order {
-        let e = Editor::new(&asms[i]);
-        if let Some(row) = e.find_type(ns, &name) {
-            return Some((i, row));
+    let named = assembly.as_ref().and_then(|a| by_name.get(a).copied());
+    if let Some(i) = named {
+        if let Some(row) = Editor::new(&asms[i]).find_type(ns, &name) {
+            return Found::One(i, row);
         }
     }
-    None
+    // (input, row, public): every other definition of the name.
+    let matches: Vec<(usize, u32, bool)> = (0..asms.len())
+        .filter(|&i| Some(i) != named)
+        .filter_map(|i| {
+            let e = Editor::new(&asms[i]);
+            let row = e.find_type(ns, &name)?;
+            // TypeAttributes.VisibilityMask: Public 1, NestedPublic 2.
+            Some((i, row, matches!(e.get(TableId::TYPE_DEF, row, 0) & 7, 1 | 2)))
+        })
+        .collect();
+    let public: Vec<_> = matches.iter().filter(|m| m.2).collect();
+    match (matches.as_slice(), public.as_slice()) {
+        ([], _) => Found::Nowhere,
+        ([(i, row, _)], _) => Found::One(*i, *row),
+        // Forwarded from the named assembly: only a public type can be forwarded.
+        (_, [(i, row, _)]) if assembly.is_some() => Found::One(*i, *row),
+        _ => Found::Several(matches.iter().map(|m| m.0).collect()),
+    }
 }
 
 pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> {
@@ -277,9 +304,22 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
             continue;
         }
         match find_target(&asms, &by_name, &c.args.target) {
-            Some((ta, tt)) => by_target[ta].push((ci, tt)),
-            None if c.args.optional => cx.skip(&c.name, &c.args.target, "optional target type not found"),
-            None => {
+            Found::One(ta, tt) => by_target[ta].push((ci, tt)),
+            Found::Several(inputs) => {
+                let names: Vec<&str> = inputs.iter().map(|&i| asms[i].name().unwrap_or("?")).collect();
+                let message = format!(
+                    "{}: the target type '{}' is defined by {} assemblies the kernel compiles ({}); name the one to plug after a comma, as '{}, {}'",
+                    c.name,
+                    c.args.target,
+                    names.len(),
+                    names.join(", "),
+                    c.args.target.split(',').next().unwrap_or("").trim(),
+                    names[0]
+                );
+                cx.error(Code::PLUG_TARGET_AMBIGUOUS, at, message);
+            }
+            Found::Nowhere if c.args.optional => cx.skip(&c.name, &c.args.target, "optional target type not found"),
+            Found::Nowhere => {
                 let message = format!(
                     "{}: the target type '{}' is in none of the {} assemblies the kernel compiles (nested types as Outer+Inner, generic ones as Name`1)",
                     c.name,
