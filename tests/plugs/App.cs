@@ -25,6 +25,7 @@ public static class App
         Console.WriteLine("point " + new Point(3, 4).Sum());
         Console.WriteLine("inner " + Outer.Inner.Value());
         Console.WriteLine("version " + Counter.Version);
+        Console.WriteLine("box " + new Box<int>(5).Describe() + " " + Box<string>.Kind("s"));
         Console.WriteLine("gen3 " + Gen3Target.Hello() + " " + Gen3Target.Twice(21));
     }
 }

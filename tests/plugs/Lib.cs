@@ -56,6 +56,15 @@ namespace Lib
 #pragma warning restore CS0626
     }
 
+    public class Box<T>
+    {
+        private readonly T _value;
+        public Box(T value) { _value = value; }
+        public T Get() => _value;
+        public string Describe() => "box";
+        public static string Kind(T value) => "kind";
+    }
+
     public static class Gen3Target
     {
         public static string Hello() => "original hello";

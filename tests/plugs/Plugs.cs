@@ -112,6 +112,19 @@ namespace Plugs
         public static string Value() => "plugged inner";
     }
 
+    // A generic type by its metadata name: the plug class has the target's
+    // type parameters, in order, and uses them in its signatures (!0 is the
+    // target's T).
+    [Plug("Lib.Box`1")]
+    public static class BoxPlug<T>
+    {
+        [PlugMember]
+        public static string Describe(Lib.Box<T> aThis) => "box of " + typeof(T).Name + " " + aThis.Get();
+
+        [PlugMember]
+        public static string Kind(T value) => "kind " + typeof(T).Name + " " + value;
+    }
+
     // An optional plug whose target does not exist: skipped.
     [Plug("Lib.NotThere", IsOptional = true)]
     public static class OptionalPlug

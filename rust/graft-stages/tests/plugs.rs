@@ -108,11 +108,11 @@ fn patch(assemblies: &[&Path], out: &Path) -> graft_stages::Response {
 }
 
 const ORIGINAL: &str = "name a\nadd 1\nadd long -1\ncreated 1\nstatus original status\ndescribe original\necho 0\nbanner original cctor\n\
-native missing\nextern BadImageFormatException\npoint 7\ninner inner\nversion 1.0\ngen3 original hello 21\n";
+native missing\nextern BadImageFormatException\npoint 7\ninner inner\nversion 1.0\nbox box kind\ngen3 original hello 21\n";
 
 /// Each line is one rule (see tests/plugs/Plugs.cs and Gen3.cs).
 const PLUGGED: &str = "name a!\nadd 1010\nadd long -1\ncreated 100\nstatus plugged status 1 helper7\ndescribe described 1010\necho 42\n\
-banner plugged cctor\nnative 42\nextern 2\npoint 12\ninner plugged inner\nversion plugged 7\ngen3 gen3 hello 42\n";
+banner plugged cctor\nnative 42\nextern 2\npoint 12\ninner plugged inner\nversion plugged 7\nbox box of Int32 5 kind String s\ngen3 gen3 hello 42\n";
 
 #[test]
 fn plugs_patch_lib_and_the_app_runs_them_on_dotnet() {
@@ -150,6 +150,8 @@ fn plugs_patch_lib_and_the_app_runs_them_on_dotnet() {
     assert!(has("instance void Lib.Counter::.ctor(string)", "void Plugs.CounterPlug::Ctor(Lib.Counter, string)"), "{applied:#?}");
     assert!(has("instance !!0 Lib.Counter::Echo<1>(!!0)", "!!0 Plugs.CounterPlug::Echo<1>(Lib.Counter, !!0)"), "{applied:#?}");
     assert!(has("int32 Lib.Counter::Calls (added instance field)", "int32& Plugs.CounterPlug::Calls(Lib.Counter)"), "{applied:#?}");
+    assert!(has("instance string Lib.Box`1::Describe()", "string Plugs.BoxPlug`1::Describe(Lib.Box`1<!0>)"), "{applied:#?}");
+    assert!(has("string Lib.Box`1::Kind(!0)", "string Plugs.BoxPlug`1::Kind(!0)"), "{applied:#?}");
     assert!(has("string Lib.Gen3Target::Hello()", "string Gen3Plugs.Gen3TargetPlug::Hello()"), "{applied:#?}");
     assert!(has("string Lib.Counter::Helper() (added method)", "string Plugs.CounterPlug::Helper()"), "{applied:#?}");
     assert!(has("int32 Lib.Counter::s_added (added static field)", "int32 Plugs.CounterPlug::s_added"), "{applied:#?}");

@@ -39,6 +39,12 @@ namespace Graft;
 /// <c>[PlugMember]</c> adds a new instance field <c>Name</c> of type
 /// <c>T</c> to the target: per-object state for plugs, reached as
 /// <c>Name(aThis)</c>.</item>
+/// <item>A generic target type's plug class declares the same type
+/// parameters, in order: <c>[Plug("Lib.Box`1")] static class BoxPlug&lt;T&gt;</c>,
+/// whose <c>T</c> is the target's (<c>static T Get(Box&lt;T&gt; aThis)</c>
+/// plugs <c>T Box&lt;T&gt;.Get()</c>). Such a class replaces methods only;
+/// its bodies reach the target through <c>aThis</c>, not through other
+/// members of the plug class (GRAFT1009).</item>
 /// </list>
 /// <para>Two plugs for one target member are an error naming both (GRAFT1007);
 /// a member whose target is missing is an error naming the closest

@@ -187,6 +187,19 @@ impl Context<'_, '_> {
             }
         };
         let has_cctor = methods_of(pmd, class.type_row).any(|m| names::method_name(pmd, m) == ".cctor");
+        // A generic target's plug class declares the target's type parameters
+        // (class BoxPlug<T> for Box`1): !0 means the same in both.
+        let generic = type_generic_params(pmd, class.type_row);
+        let target_generic = type_generic_params(tmd, target_type);
+        if generic != target_generic {
+            let at = self.type_location(class.asm, class.type_row);
+            self.error(
+                Code::PLUG_INVALID,
+                at,
+                format!("{} has {generic} type parameters and its target {target_name} has {target_generic}; a generic type's plug class declares the same type parameters, in order (static class BoxPlug<T> for Box`1)", class.name),
+            );
+            return None;
+        }
         for m in methods_of(pmd, class.type_row) {
             let name = names::method_name(pmd, m);
             let flags = pmd.tables.get(TableId::METHOD_DEF, m, 2);
@@ -319,6 +332,15 @@ impl Context<'_, '_> {
                 ok = false;
                 continue;
             }
+            if generic > 0 && refers_to_type(&self.asms[class.asm], m, class.type_row) {
+                self.error(
+                    Code::PLUG_INVALID,
+                    at,
+                    format!("{plug_text} uses another member of its generic plug class {}; the patcher cannot yet map a generic plug class's members onto the target: reach the target through aThis's public members, or call a non-generic helper class", class.name),
+                );
+                ok = false;
+                continue;
+            }
             match self.match_method(class, target_asm, target_type, m, &sig, &target_member, &args, at.clone()) {
                 Some(Some(t)) => plan.actions.push(Action::Replace { plug: m, target: t, ctor: target_member == ".ctor" }),
                 Some(None) => {}
@@ -384,6 +406,23 @@ impl Context<'_, '_> {
                     }
                 }
             }
+        }
+        // Added members, field aliases and accessors are reached through the
+        // plug class's own tokens, which a generic class spells as TypeSpecs.
+        if generic > 0 && let Some(a) = plan.actions.iter().find(|a| !matches!(a, Action::Replace { .. })) {
+            let (what, at) = match *a {
+                Action::AddField { plug } | Action::AliasField { plug, .. } => (names::field_def_text(pmd, plug), self.type_location(class.asm, class.type_row)),
+                Action::AddMethod { plug } | Action::Accessor { plug, .. } | Action::AddInstanceField { accessor: plug } => {
+                    (names::method_def_text(pmd, plug), self.method_location(class.asm, plug, class.type_row))
+                }
+                Action::Replace { .. } => unreachable!("filtered"),
+            };
+            self.error(
+                Code::PLUG_INVALID,
+                at,
+                format!("{what}: a generic plug class ({}) can only replace methods of its target yet; add members, fields and accessors from a non-generic plug class", class.name),
+            );
+            return None;
         }
         for a in &plan.actions {
             let added = |name: &str, ty: String, what: &str| format!("{ty} {target_name}::{name} ({what})");
@@ -679,6 +718,55 @@ impl Context<'_, '_> {
     }
 }
 
+/// How many type parameters TypeDef `row` declares.
+fn type_generic_params(md: &Metadata, row: u32) -> usize {
+    let owner = graft_ecma::raw::coded::TYPE_OR_METHOD_DEF.encode(TableId::TYPE_DEF, row).unwrap_or(0);
+    (1..=md.tables.row_count(TableId::GENERIC_PARAM)).filter(|&g| md.tables.get(TableId::GENERIC_PARAM, g, 2) == owner).count()
+}
+
+/// Whether method `m`'s body refers to a member of TypeDef `ty`.
+fn refers_to_type(asm: &Assembly, m: u32, ty: u32) -> bool {
+    body_types(asm, m).contains(&ty)
+}
+
+/// The TypeDef rows that the tokens of method `m`'s body point into (a
+/// member's owner, a generic instance's type).
+fn body_types(asm: &Assembly, m: u32) -> Vec<u32> {
+    let md = &asm.metadata;
+    let of_spec = |p: u32| -> Option<u32> {
+        let blob = md.blobs.get(md.tables.get(TableId::TYPE_SPEC, p, 0)).ok()?;
+        match graft_ecma::sig::parse_type_spec(blob).ok()? {
+            Type::GenericInst { ty, .. } if ty >> 24 == TableId::TYPE_DEF.0 as u32 => Some(ty & 0xFF_FFFF),
+            _ => None,
+        }
+    };
+    let type_of = |tok: u32| -> Option<u32> {
+        let (t, r) = (TableId((tok >> 24) as u8), tok & 0xFF_FFFF);
+        match t {
+            TableId::TYPE_DEF => Some(r),
+            TableId::TYPE_SPEC => of_spec(r),
+            TableId::METHOD_DEF | TableId::FIELD => md.owner_of(t, r),
+            TableId::MEMBER_REF => match graft_ecma::raw::coded::MEMBER_REF_PARENT.decode(md.tables.get(t, r, 0)) {
+                Some((TableId::TYPE_DEF, p)) => Some(p),
+                Some((TableId::TYPE_SPEC, p)) => of_spec(p),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let Ok(Some(body)) = asm.method_body(m) else { return Vec::new() };
+    let mut out = Vec::new();
+    for i in Instrs::new(body.code) {
+        let Ok(i) = i else { break };
+        if let graft_ecma::il::Operand::Token(tok) = i.operand
+            && let Some(t) = type_of(tok)
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
 /// The first type nested in `plug_class` that method `m`'s body refers to
 /// (compiler-generated closures, lambda caches, state machines), by name.
 fn uses_nested_type(asm: &Assembly, m: u32, plug_class: u32) -> Option<String> {
@@ -693,36 +781,8 @@ fn uses_nested_type(asm: &Assembly, m: u32, plug_class: u32) -> Option<String> {
         }
         false
     };
-    let type_of = |tok: u32| -> Option<u32> {
-        let (t, r) = (TableId((tok >> 24) as u8), tok & 0xFF_FFFF);
-        match t {
-            TableId::TYPE_DEF => Some(r),
-            TableId::METHOD_DEF | TableId::FIELD => md.owner_of(t, r),
-            TableId::MEMBER_REF => match graft_ecma::raw::coded::MEMBER_REF_PARENT.decode(md.tables.get(t, r, 0)) {
-                Some((TableId::TYPE_DEF, p)) => Some(p),
-                Some((TableId::TYPE_SPEC, p)) => {
-                    let blob = md.blobs.get(md.tables.get(TableId::TYPE_SPEC, p, 0)).ok()?;
-                    match graft_ecma::sig::parse_type_spec(blob).ok()? {
-                        Type::GenericInst { ty, .. } if ty >> 24 == TableId::TYPE_DEF.0 as u32 => Some(ty & 0xFF_FFFF),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    let body = asm.method_body(m).ok()??;
-    for i in Instrs::new(body.code) {
-        let Ok(i) = i else { return None };
-        if let graft_ecma::il::Operand::Token(tok) = i.operand
-            && let Some(t) = type_of(tok)
-            && inside(t)
-        {
-            return md.type_full_name(TableId::TYPE_DEF.token(t)).ok();
-        }
-    }
-    None
+    let t = body_types(asm, m).into_iter().find(|&t| inside(t))?;
+    md.type_full_name(TableId::TYPE_DEF.token(t)).ok()
 }
 
 /// `call F` where F is a field (a mapped accessor) becomes `ldflda F` or
