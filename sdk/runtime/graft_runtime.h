@@ -59,6 +59,15 @@ void graft_gc_note_unhandled(struct Object *exception);
 /* Prints "graft: heap: size ..., live ..., collections ..." (Graft.Kernel's Heap.Print). */
 void graft_heap_print_figures(void);
 
+/* ---- threads (threads/threads.c) ---- */
+/* Each timer tick: wakes due timed waits, asks for a switch if one is ready. */
+void graft_threads_tick(void);
+/* The collector: every live thread's statics; every stopped thread's stack
+ * from its saved SP. graft_thread_stack_top: the running thread's stack top,
+ * 0 on the boot thread (gc_collect.c knows that one). */
+void graft_threads_mark_roots(void (*stack_range)(uint64_t low, uint64_t high), void (*object)(struct Object *));
+uint64_t graft_thread_stack_top(void);
+
 /* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);
 /* After graft_paging_init: the fault stacks' guard pages become not present. */

@@ -147,9 +147,18 @@ static __attribute__((noinline)) void mark_stack_roots(void) {
                      "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"
                      : : "r"(regs) : "memory");
     uint64_t sp = (uint64_t)regs;
-    if (!gc_stack_top || sp >= gc_stack_top || gc_stack_top - sp > (64ull << 20))
+    uint64_t top = graft_thread_stack_top(); /* a started thread's; 0 on the boot thread */
+    if (!top)
+        top = gc_stack_top;
+    if (!top || sp >= top || top - sp > (64ull << 20))
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "a collection off the managed stack");
-    for (uint64_t p = sp; p < gc_stack_top; p += 8)
+    for (uint64_t p = sp; p < top; p += 8)
+        mark_conservative(*(uint64_t *)p);
+}
+
+/* A stopped thread's stack, from its saved SP (its registers are there). */
+static void mark_stack_range(uint64_t low, uint64_t high) {
+    for (uint64_t p = low & ~7ull; p < high; p += 8)
         mark_conservative(*(uint64_t *)p);
 }
 
@@ -363,8 +372,6 @@ static uint64_t sweep(void) {
 
 static void gc_verify_heap(const char *when);
 
-extern void **RhGetThreadStaticStorage(void);
-
 static int collecting;
 
 void gc_collect(void) {
@@ -375,7 +382,7 @@ void gc_collect(void) {
     gc_retire_context();
 
     mark_stack_roots();
-    mark(*(Object **)RhGetThreadStaticStorage());
+    graft_threads_mark_roots(mark_stack_range, mark_fn); /* the other threads' stacks, every thread's statics */
     gc_handles_mark_strong(mark_fn);
     for (uint64_t i = ready_head; i < ready_tail; i++)
         mark(ready[i]);

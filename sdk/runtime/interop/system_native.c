@@ -1,7 +1,8 @@
 /* The System.Native functions CoreLib calls (ILC binds them directly with
- * --directpinvoke:libSystem.Native), for one thread on bare metal.
+ * --directpinvoke:libSystem.Native) on bare metal; the threading ones
+ * (CreateThread, LowLevelMonitor_*) are threads/threads.c's.
  *
- * Exports (28):
+ * Exports (21):
  *   SystemNative_Malloc, SystemNative_Calloc, SystemNative_Realloc, SystemNative_Free,
  *   SystemNative_AlignedAlloc, SystemNative_AlignedRealloc, SystemNative_AlignedFree
  *                                             memory/native.c's allocator, which frees
@@ -19,10 +20,6 @@
  *                                             (prefix, message, stack trace, newline) as it
  *                                             joins them, "graft: " before a report's first line
  *   SystemNative_Abort                        stops with GRAFT_EXIT_FAILFAST
- *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Signal_Release
- *                                             one thread: no contention, nothing to wake
- *   SystemNative_LowLevelMonitor_TimedWait    waits out the timeout halted (nobody else can signal)
- *   SystemNative_LowLevelMonitor_Wait         would wait forever: stops the kernel
  */
 #include "graft_runtime.h"
 
@@ -158,40 +155,3 @@ void SystemNative_GetNonCryptographicallySecureRandomBytes(uint8_t *buffer, int3
     }
 }
 
-/* ---- low-level monitors (CoreLib's locks and waits) ---- */
-
-typedef struct LowLevelMonitor {
-    int32_t held;
-} LowLevelMonitor;
-
-LowLevelMonitor *SystemNative_LowLevelMonitor_Create(void) {
-    LowLevelMonitor *monitor = graft_native_alloc_zeroed(sizeof(LowLevelMonitor));
-    if (!monitor)
-        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "out of memory for a low-level monitor");
-    return monitor;
-}
-
-void SystemNative_LowLevelMonitor_Destroy(LowLevelMonitor *monitor) { graft_native_free(monitor); }
-
-void SystemNative_LowLevelMonitor_Acquire(LowLevelMonitor *monitor) {
-    if (monitor->held)
-        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "deadlock: a low-level monitor was acquired twice on the only thread");
-    monitor->held = 1;
-}
-
-void SystemNative_LowLevelMonitor_Release(LowLevelMonitor *monitor) { monitor->held = 0; }
-
-void SystemNative_LowLevelMonitor_Signal_Release(LowLevelMonitor *monitor) { monitor->held = 0; }
-
-/* Nobody else can signal: the wait lasts its whole timeout (Thread.Sleep),
- * the CPU halted between timer ticks (interrupts/timer.c). */
-int32_t SystemNative_LowLevelMonitor_TimedWait(LowLevelMonitor *monitor, int32_t timeout_ms) {
-    (void)monitor;
-    graft_idle_until(graft_time_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u);
-    return 0; /* timed out */
-}
-
-void SystemNative_LowLevelMonitor_Wait(LowLevelMonitor *monitor) {
-    (void)monitor;
-    graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "deadlock: the only thread waits on a monitor nobody can signal (threads are not implemented)");
-}

@@ -9,12 +9,13 @@
 ;
 ; Exports:
 ;   graft_interrupt_stubs    table of the 224 entry points (vector 32 first)
+;   graft_interrupt_return   the common return (threads/switch.asm's preemption comes back to it)
 
 bits 64
 default rel
 
-global graft_interrupt_stubs
-extern graft_interrupt
+global graft_interrupt_stubs, graft_interrupt_return
+extern graft_interrupt, graft_thread_preempt, graft_thread_preempt_pending
 
 %macro STUB 1
 section .text
@@ -57,6 +58,11 @@ interrupt_common:
     call graft_interrupt
     fxrstor64 [rsp]
     mov rsp, rbx
+    ; A tick found another thread ready: threads/switch.asm may run it first
+    ; (from the interrupted thread's own stack), then comes back below.
+    cmp byte [graft_thread_preempt_pending], 0
+    jne graft_thread_preempt
+graft_interrupt_return:
     pop rbx
     pop r11
     pop r10

@@ -86,6 +86,7 @@ void graft_timer_init(int has_lapic) {
 void graft_timer_tick(uint64_t entry_tsc) {
     tick_entry_tsc = entry_tsc;
     ticks++;
+    graft_threads_tick(); /* threads/threads.c: due waits, preemption */
 }
 
 void graft_timer_figures(InterruptFigures *f) {
