@@ -20,8 +20,12 @@
  * report name the methods (ILC's --stacktracedata); stack_report.c
  * remembers them too, to print each trace line's address for the host.
  *
- * Not done: first-chance notifications, exceptions crossing native (C)
- * frames (they are unhandled), a stack overflow as an exception.
+ * An exception reaching a native frame that managed code called (a C#
+ * [UnmanagedCallersOnly] callback called from C, throwing into its caller)
+ * cannot cross it: as on .NET, a fail-fast, the report first saying that it
+ * escaped into native code and naming the managed frames beyond it.
+ *
+ * Not done: first-chance notifications, a stack overflow as an exception.
  *
  * Exports:
  *   graft_throw                          called by RhpThrowEx/RhpRethrow (exceptions.asm)
@@ -240,7 +244,17 @@ static int32_t first_frame_flags;
 
 typedef void (*RuntimeFailFastFn)(int32_t reason, Object *exception, void *address, void *context);
 
-static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
+extern uint64_t gc_stack_top; /* the top of the managed stack (gc/gc_collect.c) */
+
+/* `native`: the frame the walk ended in, when it is native code (NULL: the
+ * end of the unwind information). An exception reaching native code that
+ * managed code called (a C# callback called from C) stops there too: the
+ * native frames cannot be unwound and no handler beyond them may run; on
+ * .NET that is the same fail-fast as an unhandled exception, and the report
+ * says so first. */
+static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip, const Frame *native) {
+    if (native)
+        graft_report_native_caller(native, gc_stack_top);
     /* CoreLib prints "Unhandled exception. <type>: <message>" and the stack
      * trace (each frame with its address: stack_report.c), and aborts. */
     graft_trace_report(ex);
@@ -250,6 +264,11 @@ static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip) {
 }
 
 static __attribute__((noreturn)) void dispatch(Object *ex, Frame start);
+
+extern char __managedcode_start[], __managedcode_end[];
+static int is_managed_code(uint64_t pc) {
+    return pc >= (uint64_t)(uintptr_t)__managedcode_start && pc < (uint64_t)(uintptr_t)__managedcode_end;
+}
 
 __attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) {
     first_frame_flags = ex ? RH_EH_FIRST_FRAME : RH_EH_FIRST_RETHROW_FRAME;
@@ -266,11 +285,11 @@ __attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) 
  * exception object (classlib GetRuntimeException), dispatch starts at the
  * faulting instruction. Returns 0 (and the fault is reported as a fault)
  * when rip is not managed code. */
-extern char __managedcode_start[], __managedcode_end[], GetRuntimeException[];
+extern char GetRuntimeException[];
 typedef Object *(*GetRuntimeExceptionFn)(int32_t id);
 
 int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, const uint64_t saved[6]) {
-    if (rip < (uint64_t)(uintptr_t)__managedcode_start || rip >= (uint64_t)(uintptr_t)__managedcode_end)
+    if (!is_managed_code(rip))
         return 0;
     Frame start = frame_at(rip, rsp, saved);
     start.fault = 1;
@@ -327,7 +346,9 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
         if (stepped == FILTER_BOUNDARY)
             break; /* no handler inside the filter: the filter is false */
         if (!stepped)
-            unhandled(ex, start.rip);
+            unhandled(ex, start.rip, 0);
+        if (!is_managed_code(graft_frame_pc(&f)))
+            unhandled(ex, start.rip, &f); /* a native caller: the exception cannot cross it */
     }
     int filter_false = !found;
 

@@ -28,6 +28,8 @@
  *                              first return address into managed code above them)
  *   graft_write_trace_text     CoreLib's text, trace lines with their addresses (interop/system_native.c)
  * and, for exception_dispatch.c (unwind.h):
+ *   graft_report_native_caller an exception reaching native code that managed code called: the
+ *                              escape and the managed frames beyond it (a C# callback called from C)
  *   graft_trace_note           a frame given to AppendExceptionStackFrame
  *   graft_trace_capture        the frames RhpGetCurrentThreadStackTrace returned
  *   graft_trace_report         the exception the next trace text is about
@@ -57,11 +59,14 @@ static int is_managed(uint64_t pc) {
 /* The runtime's C and assembly have no .eh_frame: from a frame of theirs
  * the walk goes on at the first return address into managed code above it
  * on the stack, the managed caller of the runtime function (rbp is still
- * its own: the runtime's C keeps no frame pointer). */
-static int resume_at_managed_caller(Frame *f, const Frame *native) {
+ * its own: the runtime's C keeps no frame pointer). The search stays below
+ * `limit` (0: no limit but the mapping). */
+static int resume_at_managed_caller(Frame *f, const Frame *native, uint64_t limit) {
     const uint64_t *sp = (const uint64_t *)(uintptr_t)native->reg[7];
     for (int i = 0; i < MANAGED_CALLER_SEARCH; i++) {
         uint64_t slot = (uint64_t)(uintptr_t)&sp[i];
+        if (limit && slot + 8 > limit)
+            return 0;
         if ((i == 0 || slot % GRAFT_PAGE_SIZE == 0) && !graft_vm_is_mapped(slot))
             return 0;
         if (is_managed(sp[i] - 1)) {
@@ -98,9 +103,33 @@ void graft_print_stack(uint64_t rip, const uint64_t reg[16]) {
             return;
         /* Callers sit higher on the stack: anything else is a broken stack. */
         if ((!graft_unwind_quiet(f) || !f->rip || f->reg[7] <= rsp) &&
-            (is_managed(graft_frame_pc(&here)) || !resume_at_managed_caller(f, &here)))
+            (is_managed(graft_frame_pc(&here)) || !resume_at_managed_caller(f, &here, 0)))
             return;
     }
+}
+
+/* An exception's walk reached `native`, a native frame called by managed
+ * code (exception_dispatch.c). Reports, as a fault report's frames, the
+ * managed frames beyond the native code (those the exception cannot reach);
+ * returns 0, printing nothing, when no managed code called it below the top
+ * of the managed stack (`stack_top`): the native caller of Main. */
+int graft_report_native_caller(const Frame *native, uint64_t stack_top) {
+    Frame frame, *f = &frame;
+    if (!resume_at_managed_caller(f, native, stack_top))
+        return 0;
+    serial_write("graft: an exception escaped from managed code into native code at ");
+    graft_write_code_address(graft_frame_pc(native));
+    serial_write(" (the native caller of an [UnmanagedCallersOnly] method): it cannot cross native frames; as on .NET, that is a fail-fast\n");
+    serial_write("graft: the managed frames beyond the native code, innermost first:\n");
+    for (int n = 0; n < MAX_FAULT_FRAMES; n++) {
+        serial_write("  at ");
+        graft_write_code_address(graft_frame_pc(f));
+        serial_write("\n");
+        uint64_t rsp = f->reg[7];
+        if (!graft_unwind_quiet(f) || f->reg[7] <= rsp || !is_managed(graft_frame_pc(f)))
+            break;
+    }
+    return 1;
 }
 
 /* ---- managed trace lines ---- */

@@ -43,6 +43,10 @@ void graft_trace_note(const Object *exception, uint64_t ip, int fault, int first
 void graft_trace_capture(const uint64_t *ips, uint32_t count);
 /* The exception CoreLib is about to report as unhandled. */
 void graft_trace_report(const Object *exception);
+/* An exception reached `native`, a native frame: when managed code below
+ * `stack_top` called that native code, prints that the exception escaped
+ * into it and the managed frames beyond it, and returns 1; else 0. */
+int graft_report_native_caller(const Frame *native, uint64_t stack_top);
 
 /* The address to look a frame up by: a return address points after the
  * call, which may already be the next function; a fault points at the
