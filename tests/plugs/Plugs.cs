@@ -34,7 +34,11 @@ namespace Plugs
 
         // A new static field and a private helper, added to the target.
         private static int s_added;
-        private static string Helper() => "helper" + s_added;
+        private static string Helper() => "helper" + s_added + s_suffix;
+
+        // A static field initializer: the plug class's static constructor
+        // runs first in the target's (here before the CCtor plug below).
+        private static string s_suffix = "!";
 
         // A property through its accessor's name.
         [PlugMember("get_Created")]
@@ -62,7 +66,7 @@ namespace Plugs
         private static extern ref string NameField(Lib.Counter aThis);
 
         [PlugMember]
-        public static void CCtor() => Banner = "plugged cctor";
+        public static void CCtor() => Banner = "plugged cctor" + s_suffix;
 
         // A generic method.
         [PlugMember]
@@ -93,7 +97,10 @@ namespace Plugs
     public static class NativesPlug
     {
         [PlugMember]
-        public static int Extern(int x) => x + 1;
+        public static int Extern(int x) => x + s_offset;
+
+        // An initializer for a target with no static constructor: one is added.
+        private static int s_offset = 41;
     }
 
     // A value type's instance method: aThis by reference.

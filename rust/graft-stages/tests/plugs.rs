@@ -111,8 +111,8 @@ const ORIGINAL: &str = "name a\nadd 1\nadd long -1\ncreated 1\nstatus original s
 native missing\nextern BadImageFormatException\npoint 7\ninner inner\nversion 1.0\nbox box kind\ngen3 original hello 21\n";
 
 /// Each line is one rule (see tests/plugs/Plugs.cs and Gen3.cs).
-const PLUGGED: &str = "name a!\nadd 1010\nadd long -1\ncreated 100\nstatus plugged status 1 helper7\ndescribe described 1010\necho 42\n\
-banner plugged cctor\nnative 42\nextern 2\npoint 12\ninner plugged inner\nversion plugged 7\nbox box of Int32 5 kind String s\ngen3 gen3 hello 42\n";
+const PLUGGED: &str = "name a!\nadd 1010\nadd long -1\ncreated 100\nstatus plugged status 1 helper7!\ndescribe described 1010\necho 42\n\
+banner plugged cctor!\nnative 42\nextern 42\npoint 12\ninner plugged inner\nversion plugged 7\nbox box of Int32 5 kind String s\ngen3 gen3 hello 42\n";
 
 #[test]
 fn plugs_patch_lib_and_the_app_runs_them_on_dotnet() {
@@ -154,6 +154,7 @@ fn plugs_patch_lib_and_the_app_runs_them_on_dotnet() {
     assert!(has("string Lib.Box`1::Kind(!0)", "string Plugs.BoxPlug`1::Kind(!0)"), "{applied:#?}");
     assert!(has("string Lib.Gen3Target::Hello()", "string Gen3Plugs.Gen3TargetPlug::Hello()"), "{applied:#?}");
     assert!(has("string Lib.Counter::Helper() (added method)", "string Plugs.CounterPlug::Helper()"), "{applied:#?}");
+    assert!(has("void Lib.Natives::<Plugs.NativesPlug>cctor (added, called first by the static constructor)", "void Plugs.NativesPlug::.cctor()"), "{applied:#?}");
     assert!(has("int32 Lib.Counter::s_added (added static field)", "int32 Plugs.CounterPlug::s_added"), "{applied:#?}");
     let skipped: Vec<String> = o["skipped"].as_array().unwrap().iter().map(|s| s["plug"].as_str().unwrap().to_string()).collect();
     for s in ["Plugs.CounterArm64Plug", "Plugs.OptionalPlug", "Gen3Plugs.Gen3OptionalPlug"] {

@@ -33,8 +33,9 @@ namespace Graft;
 /// <c>[UnsafeAccessor]</c> methods work too and are copied with the plug.</item>
 /// <item>Any other method or static field of the plug class is added to the
 /// target (private helpers included), so plug bodies can call and use them
-/// there. A static field must not have an initializer (a static constructor
-/// is not copied): set it in code.</item>
+/// there. Static field initializers (the plug class's static constructor)
+/// are added too, as a method the target's static constructor calls first
+/// (before a <c>CCtor</c> plug's body; a target without one gets one).</item>
 /// <item><c>static extern ref T Name(Target aThis);</c> without
 /// <c>[PlugMember]</c> adds a new instance field <c>Name</c> of type
 /// <c>T</c> to the target: per-object state for plugs, reached as

@@ -57,6 +57,9 @@ enum Action {
     AddMethod { plug: u32 },
     /// The plug class's static field is added to the target type.
     AddField { plug: u32 },
+    /// The plug class's static constructor (its static field initializers)
+    /// is added as a method the target's static constructor calls first.
+    AddInit { plug: u32 },
     /// An instance field named after the accessor is added; calls to the
     /// accessor become its address.
     AddInstanceField { accessor: u32 },
@@ -186,7 +189,6 @@ impl Context<'_, '_> {
                 return None;
             }
         };
-        let has_cctor = methods_of(pmd, class.type_row).any(|m| names::method_name(pmd, m) == ".cctor");
         // A generic target's plug class declares the target's type parameters
         // (class BoxPlug<T> for Box`1): !0 means the same in both.
         let generic = type_generic_params(pmd, class.type_row);
@@ -203,7 +205,22 @@ impl Context<'_, '_> {
         for m in methods_of(pmd, class.type_row) {
             let name = names::method_name(pmd, m);
             let flags = pmd.tables.get(TableId::METHOD_DEF, m, 2);
-            if name == ".ctor" || name == ".cctor" {
+            if name == ".ctor" {
+                continue;
+            }
+            if name == ".cctor" {
+                match uses_nested_type(&self.asms[class.asm], m, class.type_row) {
+                    Some(nested) => {
+                        let at = self.method_location(class.asm, m, class.type_row);
+                        self.error(
+                            Code::PLUG_INVALID,
+                            at,
+                            format!("{}'s static field initializers use {nested}, a type the compiler generated inside the plug class (a lambda or closure); they cannot be copied into the target: initialize the field without one", class.name),
+                        );
+                        ok = false;
+                    }
+                    None => plan.actions.push(Action::AddInit { plug: m }),
+                }
                 continue;
             }
             if gather::has_attribute(pmd, m, UNSAFE_ACCESSOR) {
@@ -371,13 +388,6 @@ impl Context<'_, '_> {
                             format!("{plug_text} has no [PlugMember], so it is added to {target_name}, which has a field '{fname}'; mark it [PlugMember] to use that field"),
                         );
                         ok = false;
-                    } else if has_cctor {
-                        self.error(
-                            Code::PLUG_INVALID,
-                            at,
-                            format!("{plug_text}: {} has a static constructor (a static field initializer), which the patcher does not copy; initialize the field in code", class.name),
-                        );
-                        ok = false;
                     } else {
                         plan.actions.push(Action::AddField { plug: f });
                     }
@@ -412,7 +422,7 @@ impl Context<'_, '_> {
         if generic > 0 && let Some(a) = plan.actions.iter().find(|a| !matches!(a, Action::Replace { .. })) {
             let (what, at) = match *a {
                 Action::AddField { plug } | Action::AliasField { plug, .. } => (names::field_def_text(pmd, plug), self.type_location(class.asm, class.type_row)),
-                Action::AddMethod { plug } | Action::Accessor { plug, .. } | Action::AddInstanceField { accessor: plug } => {
+                Action::AddMethod { plug } | Action::AddInit { plug } | Action::Accessor { plug, .. } | Action::AddInstanceField { accessor: plug } => {
                     (names::method_def_text(pmd, plug), self.method_location(class.asm, plug, class.type_row))
                 }
                 Action::Replace { .. } => unreachable!("filtered"),
@@ -432,6 +442,9 @@ impl Context<'_, '_> {
                     let name = names::method_name(pmd, plug);
                     let text = names::method_sig(pmd, plug).map_or_else(|| format!("{target_name}::{name}"), |sig| names::method_text(pmd, &target_name, name, &sig));
                     (format!("{text} (added method)"), names::method_def_text(pmd, plug))
+                }
+                Action::AddInit { plug } => {
+                    (format!("void {target_name}::{} (added, called first by the static constructor)", init_name(class)), names::method_def_text(pmd, plug))
                 }
                 Action::AddField { plug } => {
                     let ty = names::field_type(pmd, plug).map(|t| names::type_text(pmd, &t)).unwrap_or_default();
@@ -593,7 +606,7 @@ impl Context<'_, '_> {
     /// error). Returns the edit count, the applied list and the PDB sources.
     pub fn apply(&mut self, e: &mut Editor, target: usize, plans: &[Plan]) -> Result<Vec<BodySource>, String> {
         let tasm: &Assembly = &self.asms[target];
-        let mut added: Vec<(usize, u32, u32, bool)> = Vec::new(); // (plug asm, plug token, target type, is field)
+        let mut added: Vec<(usize, u32, u32, bool, String)> = Vec::new(); // (plug asm, plug token, target type, is field, name there)
         // Step 2: add members, signatures imported (types only: no member rows move under an importer).
         for plan in plans {
             let pasm = &self.asms[plan.class.asm];
@@ -607,14 +620,28 @@ impl Context<'_, '_> {
                         let sig = imp.import_sig(e, blob).map_err(|x| err(names::field_name(pmd, plug), x))?;
                         let flags = pmd.tables.get(TableId::FIELD, plug, 0) as u16 & !0x0100; // no FieldRVA of its own
                         e.add_field(plan.target_type, flags, names::field_name(pmd, plug), &sig).map_err(|x| err("add field", x))?;
-                        added.push((plan.class.asm, TableId::FIELD.token(plug), plan.target_type, true));
+                        added.push((plan.class.asm, TableId::FIELD.token(plug), plan.target_type, true, names::field_name(pmd, plug).to_string()));
+                    }
+                    Action::AddInit { plug } => {
+                        let blob = pmd.blobs.get(pmd.tables.get(TableId::METHOD_DEF, plug, 4)).map_err(|x| err("static constructor signature", x))?;
+                        let signature = imp.import_sig(e, blob).map_err(|x| err(".cctor", x))?;
+                        let name = init_name(plan.class);
+                        // Private static hidebysig: an ordinary method only the static constructor calls.
+                        let m = NewMethod { flags: 0x0091, impl_flags: 0, name: name.clone(), signature: signature.clone(), params: Vec::new(), body: None };
+                        e.add_method(plan.target_type, m).map_err(|x| err("add method", x))?;
+                        added.push((plan.class.asm, TableId::METHOD_DEF.token(plug), plan.target_type, false, name));
+                        if static_ctor(e, plan.target_type).is_none() {
+                            // Private static hidebysig specialname rtspecialname; filled after the bodies.
+                            let m = NewMethod { flags: 0x1891, impl_flags: 0, name: ".cctor".into(), signature, params: Vec::new(), body: None };
+                            e.add_method(plan.target_type, m).map_err(|x| err("add static constructor", x))?;
+                        }
                     }
                     Action::AddInstanceField { accessor } => {
                         let Some(Type::ByRef(inner)) = names::method_sig(pmd, accessor).map(|s| s.ret) else { unreachable!("planned") };
                         let mut sig = Signature::Field(*inner);
                         sig.map_tokens(&mut |t| imp.import_type(e, t)).map_err(|x| err("field type", x))?;
                         e.add_field(plan.target_type, 0x0001, names::method_name(pmd, accessor), &sig.encode()).map_err(|x| err("add field", x))?;
-                        added.push((plan.class.asm, TableId::METHOD_DEF.token(accessor), plan.target_type, true));
+                        added.push((plan.class.asm, TableId::METHOD_DEF.token(accessor), plan.target_type, true, names::method_name(pmd, accessor).to_string()));
                     }
                     Action::AddMethod { plug } => {
                         let blob = pmd.blobs.get(pmd.tables.get(TableId::METHOD_DEF, plug, 4)).map_err(|x| err("method signature", x))?;
@@ -642,7 +669,7 @@ impl Context<'_, '_> {
                                 e.add_custom_attribute(TableId::METHOD_DEF, row, ctor, ca.value).map_err(|x| err("add attribute", x))?;
                             }
                         }
-                        added.push((plan.class.asm, TableId::METHOD_DEF.token(plug), plan.target_type, false));
+                        added.push((plan.class.asm, TableId::METHOD_DEF.token(plug), plan.target_type, false, names::method_name(pmd, plug).to_string()));
                     }
                     _ => {}
                 }
@@ -658,9 +685,8 @@ impl Context<'_, '_> {
             let pasm = &self.asms[pa];
             let pmd = &pasm.metadata;
             let mut imp = Importer::new(pasm, Some(self.set));
-            for &(_, tok, ty, is_field) in added.iter().filter(|x| x.0 == pa) {
-                let row = tok & 0xFF_FFFF;
-                let name = if tok >> 24 == TableId::FIELD.0 as u32 { names::field_name(pmd, row) } else { names::method_name(pmd, row) };
+            for (_, tok, ty, is_field, name) in added.iter().filter(|x| x.0 == pa) {
+                let (tok, ty, is_field, name) = (*tok, *ty, *is_field, name.as_str());
                 // Found by name in the edited target (names were checked unique there).
                 let found = if is_field {
                     e.member_range(ty, 4).rev().find(|&f| e.string(e.get(TableId::FIELD, f, 1)).ok() == Some(name)).map(|f| TableId::FIELD.token(f))
@@ -685,7 +711,7 @@ impl Context<'_, '_> {
                     let (plug, into, ctor) = match *a {
                         Action::Replace { plug, target, ctor } => (plug, current(e, TableId::METHOD_DEF.token(target)) & 0xFF_FFFF, ctor),
                         Action::AddMethod { plug } if pmd.tables.get(TableId::METHOD_DEF, plug, 0) == 0 => continue,
-                        Action::AddMethod { plug } => {
+                        Action::AddMethod { plug } | Action::AddInit { plug } => {
                             let tok = imp.mapped(TableId::METHOD_DEF.token(plug)).ok_or("added method lost")?;
                             (plug, tok & 0xFF_FFFF, false)
                         }
@@ -714,8 +740,45 @@ impl Context<'_, '_> {
                 }
             }
         }
+        // Step 4: each target's static constructor (its own, a CCtor plug's
+        // or a new one) first runs the plug classes' static initializers.
+        for plan in plans {
+            if !plan.actions.iter().any(|a| matches!(a, Action::AddInit { .. })) {
+                continue;
+            }
+            let name = init_name(plan.class);
+            let ty = plan.target_type;
+            let init = e.member_range(ty, 5).find(|&m| e.string(e.get(TableId::METHOD_DEF, m, 3)).ok() == Some(name.as_str())).ok_or("added initializer lost")?;
+            let cctor = static_ctor(e, ty).ok_or("static constructor lost")?;
+            let mut body = e.body(cctor).map_err(|x| format!("{name}: {x}"))?.unwrap_or_else(|| NewBody { code: vec![0x2A], ..NewBody::default() });
+            let mut code = vec![OP_CALL];
+            code.extend_from_slice(&TableId::METHOD_DEF.token(init).to_le_bytes());
+            let shift = code.len() as u32;
+            code.extend_from_slice(&body.code);
+            body.code = code;
+            for c in &mut body.eh {
+                c.try_offset += shift;
+                c.handler_offset += shift;
+                if c.flags == graft_ecma::il::body::EH_FILTER {
+                    c.class_or_filter += shift;
+                }
+            }
+            e.replace_body(cctor, body).map_err(|x| format!("{name}: {x}"))?;
+            // A CCtor plug's sequence points no longer fit its shifted code.
+            sources.retain(|s| s.target_row != cctor);
+        }
         Ok(sources)
     }
+}
+
+/// The name a plug class's static constructor has in its target.
+fn init_name(class: &PlugClass) -> String {
+    format!("<{}>cctor", class.name)
+}
+
+/// The static constructor of a type in the edited metadata.
+fn static_ctor(e: &Editor, ty: u32) -> Option<u32> {
+    e.member_range(ty, 5).find(|&m| e.string(e.get(TableId::METHOD_DEF, m, 3)).ok() == Some(".cctor"))
 }
 
 /// How many type parameters TypeDef `row` declares.
