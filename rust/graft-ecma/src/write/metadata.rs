@@ -19,44 +19,48 @@ pub fn build(e: &Editor, body_rvas: &[u32]) -> Result<Vec<u8>, Error> {
 pub fn build_with(e: &Editor, body_rvas: &[u32], pdb: Option<(&[u8], [u32; NUM_TABLES])>) -> Result<Vec<u8>, Error> {
     let md = e.md;
     let tables = tables_stream(e, body_rvas, pdb.map(|p| p.1))?;
-    let mut streams: Vec<(&[u8], Vec<u8>)> = Vec::with_capacity(md.streams.len() + 3);
-    let heap_bytes = |h: &Heap| {
-        let mut v = Vec::with_capacity(align_up(h.len(), 4));
-        v.extend_from_slice(h.orig);
-        v.extend_from_slice(&h.added);
-        v.resize(align_up(v.len(), 4), 0);
-        v
-    };
+    // Each stream as the slices it is made of (the original heap and its
+    // added entries, untouched streams straight from the input) and its
+    // size in the header: nothing is copied until the output is assembled.
+    let mut streams: Vec<(&[u8], Vec<&[u8]>, usize)> = Vec::with_capacity(md.streams.len() + 3);
+    // Heaps are padded to 4 bytes inside their size.
+    fn heap_parts<'h>(h: &'h Heap<'_>) -> (Vec<&'h [u8]>, usize) {
+        (vec![h.orig, &h.added[..]], align_up(h.orig.len() + h.added.len(), 4))
+    }
     let mut seen = [false; 4];
     for (i, s) in md.streams.iter().enumerate() {
-        let content = if i == md.tables_stream {
-            tables.clone()
+        let (parts, size) = if i == md.tables_stream {
+            (vec![&tables[..]], tables.len())
         } else {
             match s.name {
-                b"#Strings" => { seen[0] = true; heap_bytes(&e.strings) }
-                b"#US" => { seen[1] = true; heap_bytes(&e.user_strings) }
-                b"#Blob" => { seen[2] = true; heap_bytes(&e.blobs) }
-                b"#GUID" => { seen[3] = true; heap_bytes(&e.guids) }
-                b"#Pdb" if pdb.is_some() => pdb.map(|p| p.0.to_vec()).unwrap_or_default(),
-                _ => md.data[s.offset as usize..(s.offset + s.size) as usize].to_vec(),
+                b"#Strings" => { seen[0] = true; heap_parts(&e.strings) }
+                b"#US" => { seen[1] = true; heap_parts(&e.user_strings) }
+                b"#Blob" => { seen[2] = true; heap_parts(&e.blobs) }
+                b"#GUID" => { seen[3] = true; heap_parts(&e.guids) }
+                b"#Pdb" if pdb.is_some() => {
+                    let p = pdb.map(|p| p.0).unwrap_or_default();
+                    (vec![p], p.len())
+                }
+                _ => {
+                    let raw = &md.data[s.offset as usize..(s.offset + s.size) as usize];
+                    (vec![raw], raw.len())
+                }
             }
         };
-        streams.push((s.name, content));
+        streams.push((s.name, parts, size));
     }
     // A heap that did not exist but received entries gets a stream.
     let missing: [(&[u8], &Heap); 4] =
         [(b"#Strings", &e.strings), (b"#US", &e.user_strings), (b"#Blob", &e.blobs), (b"#GUID", &e.guids)];
     for (k, (name, h)) in missing.into_iter().enumerate() {
         if !seen[k] && h.changed() {
-            let mut v = h.added.clone();
-            v.resize(align_up(v.len(), 4), 0);
-            streams.push((name, v));
+            streams.push((name, vec![&h.added[..]], align_up(h.added.len(), 4)));
         }
     }
 
     let header_len = 16 + md.version_field.len() + 4
-        + streams.iter().map(|(n, _)| 8 + align_up(n.len() + 1, 4)).sum::<usize>();
-    let total = header_len + streams.iter().map(|(_, c)| align_up(c.len(), 4)).sum::<usize>();
+        + streams.iter().map(|(n, _, _)| 8 + align_up(n.len() + 1, 4)).sum::<usize>();
+    let total = header_len + streams.iter().map(|(_, _, size)| align_up(*size, 4)).sum::<usize>();
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&METADATA_SIGNATURE.to_le_bytes());
     out.extend_from_slice(&md.major.to_le_bytes());
@@ -67,17 +71,20 @@ pub fn build_with(e: &Editor, body_rvas: &[u32], pdb: Option<(&[u8], [u32; NUM_T
     out.extend_from_slice(&md.flags.to_le_bytes());
     out.extend_from_slice(&(streams.len() as u16).to_le_bytes());
     let mut off = header_len;
-    for (name, c) in &streams {
+    for (name, _, size) in &streams {
         out.extend_from_slice(&(off as u32).to_le_bytes());
-        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(*size as u32).to_le_bytes());
         out.extend_from_slice(name);
         out.resize(out.len() + align_up(name.len() + 1, 4) - name.len(), 0);
-        off += align_up(c.len(), 4);
+        off += align_up(*size, 4);
     }
     debug_assert_eq!(out.len(), header_len, "metadata header size was reserved exactly");
-    for (_, c) in &streams {
-        out.extend_from_slice(c);
-        out.resize(align_up(out.len(), 4), 0);
+    for (_, parts, size) in &streams {
+        let start = out.len();
+        for p in parts {
+            out.extend_from_slice(p);
+        }
+        out.resize(start + align_up(*size, 4), 0);
     }
     debug_assert_eq!(out.len(), total);
     Ok(out)

@@ -162,13 +162,41 @@ impl Context<'_, '_> {
     }
 }
 
+/// An input's bytes: mapped (the pages are the file's, shared with the page
+/// cache, not a copy on the heap), or read when the file cannot be mapped.
+pub(crate) enum Bytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Read(v) => v,
+        }
+    }
+}
+
+/// Maps a file. Inputs are build outputs that nothing rewrites while the
+/// stage runs (outputs are written to temporaries and renamed).
+fn map_file(path: &Path) -> std::io::Result<Bytes> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: the map is read only; see above for why the file does not change under it.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => Ok(Bytes::Mapped(m)),
+        Err(_) => std::fs::read(path).map(Bytes::Read),
+    }
+}
+
 /// The portable PDB of an assembly: beside it, or embedded.
-fn pdb_bytes_of(path: &Path, asm: &Assembly) -> Option<Vec<u8>> {
-    if let Ok(b) = std::fs::read(path.with_extension("pdb")) {
+fn pdb_bytes_of(path: &Path, asm: &Assembly) -> Option<Bytes> {
+    if let Ok(b) = map_file(&path.with_extension("pdb")) {
         return Some(b);
     }
     let entry = asm.debug_entries().ok()?.into_iter().find(|d| d.kind == graft_ecma::raw::pe::debug::TYPE_EMBEDDED_PORTABLE_PDB)?;
-    entry.embedded_pdb(graft_ecma::pdb::MAX_EMBEDDED_PDB)?.ok()
+    entry.embedded_pdb(graft_ecma::pdb::MAX_EMBEDDED_PDB)?.ok().map(Bytes::Read)
 }
 
 /// Where a plug's target type was found.
@@ -250,7 +278,7 @@ pub fn run(request: &Request, session: &mut Session<'_>) -> StageResult<Output> 
 
     // Plug classes, from the assemblies that name the attributes.
     let holders: Vec<usize> = (0..asms.len()).filter(|&i| gather::may_hold_plugs(&asms[i].metadata)).collect();
-    let pdb_bytes: Vec<Option<Vec<u8>>> =
+    let pdb_bytes: Vec<Option<Bytes>> =
         (0..asms.len()).map(|i| if holders.contains(&i) { pdb_bytes_of(&request.assemblies[i], &asms[i]) } else { None }).collect();
     let pdbs: Vec<Option<Metadata>> = pdb_bytes.iter().map(|b| b.as_deref().and_then(|b| Metadata::parse(b).ok())).collect();
     let set = InputSet { asms: &asms, by_name: by_name.clone() };
@@ -431,7 +459,7 @@ fn write_patched(
     let mut written = graft_ecma::write::write(editor, &graft_ecma::write::WriteOptions::default())
         .map_err(|e| session.fail(engine_diagnostic(Phase::Write, path, &e)))?;
     let pdb_path = path.with_extension("pdb");
-    let side = match std::fs::read(&pdb_path) {
+    let side = match map_file(&pdb_path) {
         Ok(b) => {
             check_portable_pdb(&pdb_path, &b, session)?;
             let md = Metadata::parse(&b).map_err(|e| session.fail(engine_diagnostic(Phase::Read, &pdb_path, &e)))?;
@@ -493,8 +521,8 @@ pub fn engine_diagnostic(phase: Phase, file: &Path, e: &graft_ecma::Error) -> Di
     Diagnostic::error(code, message).at(file, None, None)
 }
 
-fn read_input(path: &Path, what: &str, session: &mut Session<'_>) -> StageResult<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+fn read_input(path: &Path, what: &str, session: &mut Session<'_>) -> StageResult<Bytes> {
+    map_file(path).map_err(|e| {
         session.fail(
             Diagnostic::error(Code::INPUT_NOT_READABLE, format!("cannot read the {what} '{}': {e}", path.display())).at(path, None, None),
         )

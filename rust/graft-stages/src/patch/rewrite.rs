@@ -101,7 +101,7 @@ pub fn rewrite(request: &RewriteRequest, session: &mut Session<'_>) -> StageResu
     let editor = Editor::new(&asm);
     let written =
         write::write(&editor, &WriteOptions::default()).map_err(|e| session.fail(engine_diagnostic(Phase::Write, &request.output, &e)))?;
-    let unchanged = written.bytes == input;
+    let unchanged = written.bytes[..] == input[..];
     if written.dropped_ready_to_run {
         session.progress("rewrite: ReadyToRun code dropped (the runtime compiles the IL instead)");
     }
