@@ -211,6 +211,20 @@ public sealed class AnalyzerTests
         Verify.Diagnostic("GRAFT1009").WithLocation(3).WithArguments("'Pick' has no [PlugMember], so it would be added to 'Device', but generic methods cannot be added to a target yet"));
 
     [TestMethod]
+    public Task Generic_plug_classes_declare_their_targets_type_parameters() => Verify.Analyzer("""
+        using Graft;
+        public class Box<T> { public T Value = default!; public string Describe() => ""; }
+        [Plug("Box`1")]
+        static class BoxPlug<T>
+        {
+            [PlugMember] public static string Describe(Box<T> aThis) => "plugged";
+        }
+        [Plug(typeof(Box<>))]
+        static class {|#0:PairPlug|}<A, B> { }
+        """,
+        Verify.Diagnostic("GRAFT1009").WithLocation(0).WithArguments("the plug class 'PairPlug' has 2 type parameter(s) and its target 'Box`1' 1: a generic plug class declares its target's type parameters, in order"));
+
+    [TestMethod]
     public Task GRAFT1011_an_added_member_the_target_already_has() => Verify.Analyzer(Device + """
         [Plug(typeof(Device))]
         static class DevicePlug

@@ -96,16 +96,21 @@ public sealed class PlugSet
             Report(type, Descriptors.Invalid, Where(plug.Attribute), null, $"'{type.Name}' asks for gen3's replaceBase, which Graft does not apply: plug the base type's members with a plug of their own");
             return;
         }
-        if (fromSource && type.IsGenericType)
-        {
-            Report(type, Descriptors.Invalid, type.Locations.FirstOrDefault(), null, $"the plug class '{type.Name}' is generic: a plug class cannot have type parameters");
-            return;
-        }
         if (Skipped(plug.Architecture))
             return;
         var target = ResolveTarget(type, plug, fromSource);
         if (target == null)
             return;
+        // A generic plug class (BoxPlug<T> for Box`1) repeats its target's type
+        // parameters; its members' signatures use its own T, which Roslyn
+        // cannot compare with the target's, so the patcher checks them at build.
+        if (type.IsGenericType)
+        {
+            var arity = target.Symbol?.Arity ?? TypeArity(target.MetadataName);
+            if (fromSource && arity != type.Arity)
+                Report(type, Descriptors.Invalid, type.Locations.FirstOrDefault(), null, $"the plug class '{type.Name}' has {type.Arity} type parameter(s) and its target '{target.MetadataName}' {arity}: a generic plug class declares its target's type parameters, in order");
+            return;
+        }
         foreach (var (member, data) in members)
         {
             if (data!.Architecture != PlugArchitecture.Any && plug.Architecture != PlugArchitecture.Any && data.Architecture != plug.Architecture)
@@ -161,6 +166,15 @@ public sealed class PlugSet
     /// <summary>static extern ref T name(Target aThis) (or no parameter, static): the address of a field of the target.</summary>
     static bool IsFieldAccessor(IMethodSymbol method) =>
         method.IsExtern && method.ReturnsByRef && method.Parameters.Length <= 1;
+
+    /// <summary>The arity a metadata name ends with: List`1 is 1, a nested Outer`1+Inner counts its last part.</summary>
+    static int TypeArity(string metadataName)
+    {
+        var name = metadataName.Split(',')[0];
+        var last = name.Substring(name.LastIndexOfAny(new[] { '.', '+' }) + 1);
+        var tick = last.IndexOf('`');
+        return tick >= 0 && int.TryParse(last.Substring(tick + 1), out var n) ? n : 0;
+    }
 
     /// <summary>A plug's target: a symbol, or a framework type known only by name.</summary>
     sealed class Target(INamedTypeSymbol? symbol, string metadataName, FrameworkMembers.TypeEntry? implementation)
