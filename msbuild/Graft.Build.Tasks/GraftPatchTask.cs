@@ -1,7 +1,7 @@
 // Task for stage `patch` (rust/graft-stages/src/patch/): every assembly ILC
 // compiles in, the [Plug] rules of all of them applied; the assemblies that
 // hold a plugged target are written as patched copies to OutputDirectory.
-// Codes GRAFT1001-1009 and 1011 (at the plug's file and line; 1010 is the
+// Codes GRAFT1001-1009, 1011 and 1012 (at the plug's file and line; 1010 is the
 // analyzer's), 2001-2003.
 using System;
 using System.Collections.Generic;
