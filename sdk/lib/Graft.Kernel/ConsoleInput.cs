@@ -11,8 +11,9 @@ namespace Graft.Kernel;
 /// with <see cref="Feed(byte)"/>) come first, then the console's native input
 /// (sdk/runtime/interop/console.c: the PS/2 keyboard's keys, then the bytes
 /// COM1 receives, polled; <c>graft run</c> passes the terminal's keystrokes
-/// and piped stdin there). A reader waiting for input halts the CPU until a
-/// key, a COM1 byte (IRQ 4) or the timer's tick.
+/// and piped stdin there). A reader waiting for input lets other ready
+/// threads run (and polls again when the timer preempts them); with none
+/// ready it halts the CPU until a key, a COM1 byte (IRQ 4) or the timer's tick.
 /// </summary>
 public static unsafe class ConsoleInput
 {
@@ -118,7 +119,7 @@ internal static unsafe class ConsoleNative
     [DllImport("*", EntryPoint = "graft_console_read_byte"), SuppressGCTransition]
     internal static extern int ReadByte();
 
-    // Halts until a key, a COM1 byte (IRQ 4) or the timer's tick (100 Hz) may have come.
+    // Runs the ready threads, else halts until a key, a COM1 byte (IRQ 4) or the timer's tick (100 Hz) may have come.
     [DllImport("*", EntryPoint = "graft_console_wait"), SuppressGCTransition]
     internal static extern void Wait();
 }

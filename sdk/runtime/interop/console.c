@@ -8,7 +8,7 @@
  *   graft_console_write(bytes, length)   UTF-8 bytes to COM1, "\n" as "\r\n"
  *   graft_console_key_available()        1 when the keyboard queued a byte or COM1 holds one (LSR bit 0)
  *   graft_console_read_byte()            the next byte, the keyboard's first; waits for one (the CPU halts)
- *   graft_console_wait()                 halts until input may have come (returns at once when it has)
+ *   graft_console_wait()                 lets ready threads run, else halts until input may have come (returns at once when it has)
  *   graft_console_input_init()           COM1's receive interrupt on IRQ 4, so that a byte wakes a halted reader
  *   graft_console_serial_interrupts      data: IRQ 4 interrupts taken
  *
@@ -55,7 +55,14 @@ static int serial_byte_ready(void) { return (graft_inb(COM1_LINE_STATUS) & LSR_D
 
 int32_t graft_console_key_available(void) { return graft_keyboard_available() || serial_byte_ready(); }
 
-void graft_console_wait(void) { graft_idle_unless(graft_console_key_available); }
+int32_t RhYield(void); /* threads/threads.c */
+
+/* A reader's wait: other ready threads run first (the tick preempts them and
+ * the reader polls again), and only with none ready does the CPU halt. */
+void graft_console_wait(void) {
+    if (!RhYield())
+        graft_idle_unless(graft_console_key_available);
+}
 
 int32_t graft_console_read_byte(void) {
     for (;;) {

@@ -463,3 +463,41 @@ int32_t SystemNative_LowLevelMonitor_TimedWait(LowLevelMonitor *monitor, int32_t
     uint64_t ms = timeout_ms < 0 ? 0 : (uint64_t)timeout_ms;
     return !wait(monitor, graft_time_ns() + ms * 1000000u + 1);
 }
+
+/* ---- a snapshot for Graft.Kernel's Threads.List (Threads.cs reads this layout) ---- */
+
+typedef struct ThreadInfo {
+    uint64_t id;
+    int32_t state;          /* 0 ready, 1 running, 2 waiting */
+    int32_t timed;          /* waiting with a deadline (Sleep, a timed wait) */
+    uint64_t wake_in_ns;    /* a timed wait's time to its deadline, 0 if due or none */
+    uint64_t stack_bytes;   /* the stack's size, its guard page not counted */
+    uint64_t stack_used;    /* from its top down to the thread's stack pointer */
+} ThreadInfo;
+
+/* Export: copies up to `capacity` live threads (ended ones left out; the boot
+ * thread first, the others newest first) and returns how many live threads
+ * there are (more than `capacity`: the caller's buffer was short). */
+int32_t graft_threads_snapshot(ThreadInfo *out, int32_t capacity) {
+    uint64_t flags = interrupts_off();
+    boot_stack_bounds();
+    uint64_t sp, now = graft_time_ns();
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    int32_t count = 0;
+    for (Thread *t = all_threads; t; t = t->all_next) {
+        if (t->state == DONE)
+            continue;
+        if (count < capacity) {
+            ThreadInfo *info = &out[count];
+            info->id = t->id;
+            info->state = t->state == READY ? 0 : t->state == RUNNING ? 1 : 2;
+            info->timed = t->state == WAITING && t->wake_ns != 0;
+            info->wake_in_ns = info->timed && t->wake_ns > now ? t->wake_ns - now : 0;
+            info->stack_bytes = t->stack_high - t->stack_low;
+            info->stack_used = t->stack_high - (t == current ? sp : t->saved_sp);
+        }
+        count++;
+    }
+    interrupts_restore(flags);
+    return count;
+}
