@@ -67,6 +67,13 @@ void graft_threads_tick(void);
  * 0 on the boot thread (gc_collect.c knows that one). */
 void graft_threads_mark_roots(void (*stack_range)(uint64_t low, uint64_t high), void (*object)(struct Object *));
 uint64_t graft_thread_stack_top(void);
+/* The running thread's slot for the exception dispatcher's state (NULL until
+ * its first throw; freed with the thread), and every live thread's state. */
+void **graft_thread_exception_state(void);
+void graft_threads_each_exception_state(void (*visit)(void *state, void (*report)(struct Object *)),
+                                        void (*report)(struct Object *));
+/* For reports: "thread <number> "<Thread.Name>"" of the running thread. */
+void graft_write_current_thread(void);
 
 /* ---- CPU exceptions (interrupts/idt.c) ---- */
 void graft_idt_init(void);

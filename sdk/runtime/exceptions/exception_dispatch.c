@@ -147,13 +147,31 @@ typedef struct Active {
     uint64_t dispatcher_rsp;
 } Active;
 
+/* Each thread's running funclets (threads are preempted inside funclets,
+ * which are managed code, so every thread keeps its own): allocated at the
+ * thread's first dispatch, kept in its record (graft_thread_exception_state),
+ * freed with the record. */
 #define MAX_ACTIVE 64
-static Active active[MAX_ACTIVE];
-static int active_count;
+typedef struct DispatchState {
+    int active_count;
+    Active active[MAX_ACTIVE];
+} DispatchState;
+
+static DispatchState *this_thread(void) {
+    void **slot = graft_thread_exception_state();
+    if (!*slot && !(*slot = graft_native_alloc_zeroed(sizeof(DispatchState))))
+        graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: out of memory for a thread's dispatch state");
+    return *slot;
+}
+
+static void report_roots_of(void *state, void (*report)(Object *exception)) {
+    DispatchState *d = state;
+    for (int i = 0; i < d->active_count; i++)
+        report(d->active[i].exception);
+}
 
 void graft_exception_roots(void (*report)(Object *exception)) {
-    for (int i = 0; i < active_count; i++)
-        report(active[i].exception);
+    graft_threads_each_exception_state(report_roots_of, report);
 }
 
 static void regs_from_frame(const Frame *f, uint64_t regs[6]) {
@@ -174,11 +192,11 @@ static void regs_to_frame(Frame *f, const uint64_t regs[6]) {
  * abandons the records of dispatchers below its frame). The caller removes
  * the record when the funclet returns, except for a catch: graft_resume
  * then leaves the dispatcher for good. */
-static uint64_t run_funclet(const Frame *frame, uint32_t clause, uint64_t funclet, Object *arg,
+static uint64_t run_funclet(DispatchState *d, const Frame *frame, uint32_t clause, uint64_t funclet, Object *arg,
                             Object *caught, uint64_t dispatcher_rsp, uint64_t regs[6], int filter) {
-    if (active_count == MAX_ACTIVE)
+    if (d->active_count == MAX_ACTIVE)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "exception dispatch: funclets nested too deeply");
-    Active *a = &active[active_count++];
+    Active *a = &d->active[d->active_count++];
     a->frame = *frame;
     a->clause = clause;
     a->filter = filter;
@@ -220,14 +238,14 @@ static int is_instance(Object *ex, MethodTable *type) {
  * dispatcher that called it (*active_index: that filter's record; *f: the
  * registers at that return). */
 #define FILTER_BOUNDARY 2
-static int step(Frame *f, int64_t *skip_through, int *active_index) {
+static int step(const DispatchState *d, Frame *f, int64_t *skip_through, int *active_index) {
     if (!graft_unwind(f))
         return 0;
     *skip_through = -1;
     if (f->rip == (uint64_t)(uintptr_t)graft_funclet_return) {
         if (*active_index <= 0)
             return 0;
-        Active *a = &active[--*active_index];
+        const Active *a = &d->active[--*active_index];
         if (a->filter)
             return FILTER_BOUNDARY;
         *f = a->frame;
@@ -240,7 +258,6 @@ extern char RuntimeFailFast[], AppendExceptionStackFrame[];
 typedef void (*AppendFn)(Object *exception, uint64_t ip, int32_t flags);
 #define RH_EH_FIRST_FRAME 1
 #define RH_EH_FIRST_RETHROW_FRAME 2
-static int32_t first_frame_flags;
 
 typedef void (*RuntimeFailFastFn)(int32_t reason, Object *exception, void *address, void *context);
 
@@ -253,8 +270,15 @@ extern uint64_t gc_stack_top; /* the top of the managed stack (gc/gc_collect.c) 
  * .NET that is the same fail-fast as an unhandled exception, and the report
  * says so first. */
 static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip, const Frame *native) {
+    uint64_t stack_top = graft_thread_stack_top(); /* 0 on the boot thread */
     if (native)
-        graft_report_native_caller(native, gc_stack_top);
+        graft_report_native_caller(native, stack_top ? stack_top : gc_stack_top);
+    /* .NET ends the process whichever thread it was; the kernel says which. */
+    if (stack_top) {
+        serial_write("graft: an unhandled exception on ");
+        graft_write_current_thread();
+        serial_write(" ends the kernel:\n");
+    }
     /* CoreLib prints "Unhandled exception. <type>: <message>" and the stack
      * trace (each frame with its address: stack_report.c), and aborts. */
     graft_trace_report(ex);
@@ -263,7 +287,7 @@ static __attribute__((noreturn)) void unhandled(Object *ex, uint64_t rip, const 
     graft_panic(GRAFT_EXIT_FAILFAST, "unhandled managed exception");
 }
 
-static __attribute__((noreturn)) void dispatch(Object *ex, Frame start);
+static __attribute__((noreturn)) void dispatch(Object *ex, Frame start, int32_t first_frame_flags);
 
 extern char __managedcode_start[], __managedcode_end[];
 static int is_managed_code(uint64_t pc) {
@@ -271,14 +295,15 @@ static int is_managed_code(uint64_t pc) {
 }
 
 __attribute__((noreturn)) void graft_throw(Object *ex, const ThrowContext *ctx) {
-    first_frame_flags = ex ? RH_EH_FIRST_FRAME : RH_EH_FIRST_RETHROW_FRAME;
+    int32_t first_frame_flags = ex ? RH_EH_FIRST_FRAME : RH_EH_FIRST_RETHROW_FRAME;
     if (!ex) { /* throw; : the exception of the innermost running catch */
-        for (int i = active_count - 1; i >= 0 && !ex; i--)
-            ex = active[i].exception;
+        const DispatchState *d = this_thread();
+        for (int i = d->active_count - 1; i >= 0 && !ex; i--)
+            ex = d->active[i].exception;
         if (!ex)
             graft_panic(GRAFT_EXIT_FAILFAST, "rethrow outside a catch");
     }
-    dispatch(ex, frame_at_throw(ctx));
+    dispatch(ex, frame_at_throw(ctx), first_frame_flags);
 }
 
 /* CPU faults in managed code as exceptions (interrupts/idt.c): CoreLib makes the
@@ -294,18 +319,18 @@ int graft_fault_to_exception(int32_t exception_id, uint64_t rip, uint64_t rsp, c
     Frame start = frame_at(rip, rsp, saved);
     start.fault = 1;
     Object *ex = ((GetRuntimeExceptionFn)(void *)GetRuntimeException)(exception_id);
-    first_frame_flags = RH_EH_FIRST_FRAME;
-    dispatch(ex, start);
+    dispatch(ex, start, RH_EH_FIRST_FRAME);
 }
 
-static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
+static __attribute__((noreturn)) void dispatch(Object *ex, Frame start, int32_t first_frame_flags) {
     uint64_t dispatcher_rsp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
     uint64_t regs[6];
+    DispatchState *d = this_thread();
 
     /* First pass: find the handler. */
     Frame f = start, target = {0};
     int64_t skip = -1;
-    int search_active = active_count;
+    int search_active = d->active_count;
     uint32_t target_clause = 0;
     Clause clause, catch_clause;
     int found = 0;
@@ -330,8 +355,8 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 else if (clause.kind == CLAUSE_FILTER) {
                     /* An exception leaving the filter returns 0 here (the
                      * FILTER_BOUNDARY case below, in that exception's dispatch). */
-                    found = (uint32_t)run_funclet(&f, i, clause.filter, ex, 0, dispatcher_rsp, regs, 1) != 0;
-                    active_count--;
+                    found = (uint32_t)run_funclet(d, &f, i, clause.filter, ex, 0, dispatcher_rsp, regs, 1) != 0;
+                    d->active_count--;
                 }
                 if (found) {
                     target = f;
@@ -342,7 +367,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
             if (found)
                 break;
         }
-        int stepped = step(&f, &skip, &search_active);
+        int stepped = step(d, &f, &skip, &search_active);
         if (stepped == FILTER_BOUNDARY)
             break; /* no handler inside the filter: the filter is false */
         if (!stepped)
@@ -355,7 +380,7 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     /* Second pass: run the finally clauses up to the handler. */
     f = start;
     skip = -1;
-    int walk_active = active_count;
+    int walk_active = d->active_count;
     for (;;) {
         int is_target = f.reg[7] == target.reg[7] && f.rip == target.rip;
         Method m;
@@ -369,19 +394,19 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
                 if ((int64_t)i <= skip || clause.kind != CLAUSE_FAULT ||
                     offset < clause.try_start || offset >= clause.try_end)
                     continue;
-                run_funclet(&f, i, clause.handler, 0, 0, dispatcher_rsp, regs, 0);
-                active_count--;
+                run_funclet(d, &f, i, clause.handler, 0, 0, dispatcher_rsp, regs, 0);
+                d->active_count--;
                 regs_to_frame(&f, regs);
             }
         }
         if (is_target)
             break;
-        int stepped = step(&f, &skip, &walk_active);
+        int stepped = step(d, &f, &skip, &walk_active);
         if (stepped == FILTER_BOUNDARY && filter_false) {
             /* Return 0 from the filter's graft_call_funclet, with the
              * registers its funclet would have returned with; funclets
              * started inside the filter are abandoned. */
-            active_count = walk_active + 1;
+            d->active_count = walk_active + 1;
             regs_from_frame(&f, regs);
             graft_resume(regs, f.reg[7], (uint64_t)(uintptr_t)graft_funclet_return);
         }
@@ -390,11 +415,11 @@ static __attribute__((noreturn)) void dispatch(Object *ex, Frame start) {
     }
 
     /* The catch: run it, then continue where it says in its frame. */
-    uint64_t resume = run_funclet(&target, target_clause, catch_clause.handler, ex, ex, dispatcher_rsp, regs, 0);
+    uint64_t resume = run_funclet(d, &target, target_clause, catch_clause.handler, ex, ex, dispatcher_rsp, regs, 0);
     /* Funclets still running below the resumed frame are abandoned. */
     uint64_t resume_rsp = target.reg[7];
-    while (active_count > 0 && active[active_count - 1].dispatcher_rsp < resume_rsp)
-        active_count--;
+    while (d->active_count > 0 && d->active[d->active_count - 1].dispatcher_rsp < resume_rsp)
+        d->active_count--;
     graft_resume(regs, resume_rsp, resume);
 }
 

@@ -240,13 +240,21 @@ static int32_t exception_for(const FaultFrame *f, uint64_t cr2) {
  * funclets, which may fault again and would reuse that stack, so it runs
  * on the faulting code's stack, below the faulting frame (and the 128-byte
  * red zone). */
-static struct {
+typedef struct PendingFault {
     int32_t id;
-    uint64_t rip, rsp, saved[6];
-} pending_fault;
+    uint64_t rip, rsp, rflags, saved[6];
+} PendingFault;
+static PendingFault pending_fault;
 
+/* The exception runs with the faulting code's interrupt flag (the gate
+ * cleared it): a thread that catches a NullReferenceException is still
+ * preempted, the tick still counts. With interrupts on, a fault in an
+ * interrupt handler may reuse pending_fault: it is copied first. */
 static uint32_t dispatch_pending_fault(void) {
-    graft_fault_to_exception(pending_fault.id, pending_fault.rip, pending_fault.rsp, pending_fault.saved);
+    PendingFault fault = pending_fault;
+    if (fault.rflags & 0x200)
+        __asm__ volatile("sti" : : : "memory");
+    graft_fault_to_exception(fault.id, fault.rip, fault.rsp, fault.saved);
     return 0;
 }
 
@@ -395,6 +403,7 @@ void graft_fault(FaultFrame *f) {
         pending_fault.id = id;
         pending_fault.rip = f->rip;
         pending_fault.rsp = f->rsp;
+        pending_fault.rflags = f->rflags;
         const uint64_t saved[6] = {f->rbx, f->rbp, f->r12, f->r13, f->r14, f->r15};
         memcpy(pending_fault.saved, saved, sizeof saved);
         if (f->vector == 14)
@@ -423,10 +432,16 @@ void graft_fault(FaultFrame *f) {
     if (overflow) {
         serial_write("\ngraft: stack overflow: the guard page under the stack was touched at ");
         serial_write_hex(f->vector == 14 ? cr2 : f->rsp);
+        serial_write(", on ");
+        graft_write_current_thread();
     } else if (f->vector == 14) {
         explain_page_fault(f, cr2);
     } else if (in_managed_code(f->rip)) {
         serial_write("\ngraft: in managed code (.NET has no exception for it: the process would crash)");
+    }
+    if (!overflow && graft_thread_stack_top()) {
+        serial_write("\ngraft: on ");
+        graft_write_current_thread();
     }
     if (graft_interrupt_current_vector() >= 0) {
         serial_write("\ngraft: in the handler of interrupt vector ");

@@ -34,7 +34,7 @@
  *   RhGetCurrentThreadStackBounds  the running thread's stack (EnsureSufficientExecutionStack)
  *   RhGetDefaultStackSize       a started thread's stack without maxStackSize (512 KiB)
  *   RhGetThreadEntryPointAddress   CoreLib's ThreadEntryPoint (what CreateThread starts)
- *   RhSetCurrentThreadName      nothing to tell: the name stays CoreLib's (Thread.Name)
+ *   RhSetCurrentThreadName      keeps a copy of Thread.Name for reports
  *   SystemNative_CreateThread   a new thread, ready to run start(parameter)
  *   SystemNative_GetCpuUtilization   100%: the one CPU runs the kernel
  *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Wait, _TimedWait, _Signal_Release
@@ -43,6 +43,8 @@
  *   graft_threads_tick          timer.c, each tick
  *   graft_thread_main, graft_thread_preempted, graft_thread_preempt_pending (data)   switch.asm
  *   graft_threads_mark_roots, graft_thread_stack_top   gc/gc_collect.c
+ *   graft_thread_exception_state, graft_threads_each_exception_state   exceptions/ (each thread's dispatch state)
+ *   graft_write_current_thread  reports: "thread <number> "<Name>"" (exceptions/, interrupts/idt.c)
  */
 #include "graft_runtime.h"
 
@@ -65,6 +67,8 @@ typedef struct Thread {
     int32_t timed_out;
     void *(*start)(void *);
     void *parameter;
+    void *exception_state;            /* the dispatcher's (exceptions/), from the first throw */
+    char name[64];                    /* Thread.Name as RhSetCurrentThreadName gave it (UTF-8), for reports */
 } Thread;
 
 struct WaitQueue { Thread *head, *tail; };
@@ -233,6 +237,8 @@ static void reap_done(void) {
         if (t->state == DONE && t != current) {
             *link = t->all_next;
             graft_vm_free((void *)(uintptr_t)t->stack_low, t->stack_high - t->stack_low);
+            if (t->exception_state)
+                graft_native_free(t->exception_state);
             graft_native_free(t);
         } else {
             link = &t->all_next;
@@ -302,9 +308,29 @@ int32_t SystemNative_CreateThread(uintptr_t stack_size, void *(*start)(void *), 
     return 1;
 }
 
-/* Linux passes the name to the OS (prctl) for debuggers; a kernel has no one
- * to tell: Thread.Name is kept by CoreLib itself. */
-void RhSetCurrentThreadName(const uint16_t *name) { (void)name; }
+/* CoreLib keeps Thread.Name itself and tells the OS (on Linux: UTF-8, as
+ * for prctl); the kernel keeps a copy for the reports that name a thread
+ * (an unhandled exception, a stack overflow), where no managed code can run. */
+void RhSetCurrentThreadName(const char *name) {
+    size_t n = 0;
+    if (name)
+        for (; name[n] && n < sizeof current->name - 1; n++)
+            current->name[n] = name[n];
+    current->name[n] = 0;
+}
+
+/* "thread <number> "<name>"" (or "(unnamed)"); the boot thread is thread 1. */
+void graft_write_current_thread(void) {
+    serial_write("thread ");
+    serial_write_dec(current->id);
+    if (current->name[0]) {
+        serial_write(" \"");
+        serial_write(current->name);
+        serial_write("\"");
+    } else {
+        serial_write(current == &boot_thread ? " (the boot thread)" : " (unnamed)");
+    }
+}
 
 /* The thread pool's starvation and hill-climbing input: the share of CPU time
  * the process used since the last call. The one CPU runs nothing but this
@@ -371,6 +397,17 @@ void RhGetCurrentThreadStackBounds(uint64_t *low, uint64_t *high) {
         boot_stack_bounds();
     *low = current->stack_low;
     *high = current->stack_high;
+}
+
+/* ---- the exception dispatcher's view ---- */
+
+void **graft_thread_exception_state(void) { return &current->exception_state; }
+
+void graft_threads_each_exception_state(void (*visit)(void *state, void (*report)(struct Object *)),
+                                        void (*report)(struct Object *)) {
+    for (Thread *t = all_threads; t; t = t->all_next)
+        if (t->state != DONE && t->exception_state)
+            visit(t->exception_state, report);
 }
 
 /* ---- the collector's view ---- */
