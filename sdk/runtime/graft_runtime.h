@@ -60,8 +60,10 @@ void graft_gc_note_unhandled(struct Object *exception);
 void graft_heap_print_figures(void);
 
 /* ---- threads (threads/threads.c) ---- */
-/* Each timer tick: wakes due timed waits, asks for a switch if one is ready. */
-void graft_threads_tick(void);
+/* Each timer interrupt (tick: 1 at a scheduling tick, 0 at a deadline only):
+ * wakes due timed waits, asks for a switch to a woken thread, or at a tick to
+ * any ready one; returns the nearest deadline still ahead (0 none). */
+uint64_t graft_threads_tick(int32_t tick);
 /* The collector: every live thread's statics; every stopped thread's stack
  * from its saved SP. graft_thread_stack_top: the running thread's stack top,
  * 0 on the boot thread (gc_collect.c knows that one). */
@@ -91,13 +93,16 @@ void graft_interrupts_init(uint64_t boot_info);
  * (" (IRQ 1)", "" when it has none). */
 int32_t graft_interrupt_current_vector(void);
 const char *graft_interrupt_vector_name(int32_t vector);
-/* Halts the CPU until the next interrupt (spins when interrupts are off);
- * graft_idle_until: until graft_time_ns() reaches deadline_ns. */
+/* Halts the CPU until the next interrupt (spins when interrupts are off). */
 void graft_idle(void);
-void graft_idle_until(uint64_t deadline_ns);
 /* graft_idle unless ready() is true, checked with interrupts off so that an
  * interrupt between the check and the hlt cannot be missed. */
 void graft_idle_unless(int32_t (*ready)(void));
+/* Interrupts off (threads/threads.c): a timed wait began, the timer fires by
+ * deadline_ns; graft_timer_idle: nothing is ready, so halt (unless ready())
+ * with only the nearest deadline armed (0: none), no ticks. */
+void graft_timer_wake_at(uint64_t deadline_ns);
+void graft_timer_idle(uint64_t deadline_ns, int32_t (*ready)(void));
 
 /* ---- console input (interop/console.c) ---- */
 /* After graft_interrupts_init: COM1's receive interrupt (IRQ 4) wakes a waiting reader. */

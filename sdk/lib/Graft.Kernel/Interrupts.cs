@@ -139,9 +139,14 @@ public struct InterruptFigures
     public uint CpuCount;
     /// <summary>Spurious interrupts, counted and ignored.</summary>
     public ulong Spurious;
-    /// <summary>Periodic timer interrupts since boot.</summary>
+    /// <summary>
+    /// Scheduling ticks since boot, <see cref="TimerHz"/> a second: a timer interrupt each while
+    /// a thread runs; while every thread waits the CPU takes none (tickless idle, the timer armed
+    /// for the nearest deadline alone) and the ticks that passed are counted as it wakes.
+    /// Timer interrupts themselves: <see cref="Interrupts.Count"/>(240).
+    /// </summary>
     public ulong TimerTicks;
-    /// <summary>The timer's rate.</summary>
+    /// <summary>The ticks' rate.</summary>
     public uint TimerHz;
     /// <summary>1: the local APIC timer; 0: PIT channel 0 on IRQ 0.</summary>
     public int TimerSource;

@@ -19,7 +19,7 @@ typedef struct InterruptFigures {
     int32_t controller;     /* 1: local APIC + I/O APIC (MADT), 0: the legacy PIC */
     uint32_t cpu_count;     /* processors the MADT lists (0 without one) */
     uint64_t spurious;      /* spurious interrupts counted and ignored */
-    uint64_t timer_ticks;   /* periodic timer interrupts since boot */
+    uint64_t timer_ticks;   /* scheduling ticks since boot: interrupts while a thread runs, plus those a tickless idle skipped */
     uint32_t timer_hz;      /* their rate */
     int32_t timer_source;   /* 1: local APIC timer, 0: PIT channel 0 (IRQ 0) */
     uint64_t timer_counts_per_second; /* the local APIC timer's calibrated rate (divided by 16) */

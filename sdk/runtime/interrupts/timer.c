@@ -1,39 +1,62 @@
-/* The periodic timer and the idle CPU.
+/* The timer and the idle CPU.
  *
  * The local APIC timer (divided by 16) is calibrated against the TSC, which
  * time/tsc.c calibrated against the PIT: its counts over 10 ms, each end
- * read together with the TSC. It then runs periodic at GRAFT_TIMER_HZ on vector 240.
- * Without a local APIC, PIT channel 0 ticks on IRQ 0 instead. Each tick is
- * counted; the clocks themselves stay the TSC's (time/).
+ * read together with the TSC. It then runs one-shot on vector 240, armed for
+ * the nearer of two times:
+ *   - the next scheduling tick, on a 100 Hz grid from boot (preemption in
+ *     threads/threads.c, the tick count Graft.Kernel's TimerTicks reports);
+ *   - the nearest timed wait's deadline (threads.c says which: when a thread
+ *     starts one, graft_timer_wake_at; after each timer interrupt, what
+ *     graft_threads_tick returns), so a wait ends at its deadline, not on a tick.
+ * When no thread is ready, graft_timer_idle halts with only the deadline
+ * armed (tickless idle: an idle Sleep(1000) takes one or two interrupts, not
+ * a hundred); the ticks the grid passed meanwhile are counted as it wakes, so
+ * the count keeps its rate. TSC-deadline mode is not used: QEMU's TCG does
+ * not offer it ("TCG doesn't support requested feature: tsc-deadline").
+ * Without a local APIC, PIT channel 0 ticks periodically on IRQ 0 instead;
+ * the idle CPU then halts tick by tick and spins the last tick to a deadline.
  *
- * Idle: graft_idle halts the CPU (`hlt`) until the next interrupt, counting
- * the halts and the TSC cycles spent halted; graft_idle_until(deadline)
- * halts tick by tick while the deadline is more than a tick away, then
- * spins the rest, so that a wait ends on time rather than on the next tick
- * (Thread.Sleep and timed waits through interop/system_native.c). With
- * interrupts off (inside a handler) it cannot halt and spins instead.
+ * Idle: graft_idle halts the CPU (`hlt`) until the next interrupt (at the
+ * latest the next tick), counting the halts and the TSC cycles spent halted.
+ * With interrupts off (inside a handler) it cannot halt and spins instead.
  *
  * Exports:
  *   graft_timer_init, graft_timer_tick, graft_timer_figures   irq.c (irq.h)
- *   graft_idle, graft_idle_until                             interop/ (Sleep)
- *   graft_idle_unless(ready)    halts unless ready() (checked with interrupts off): console input
+ *   graft_timer_wake_at(deadline)   threads.c: a timed wait began; the timer fires by then
+ *   graft_timer_idle(deadline, ready)   threads.c: nothing ready; halts tickless until the deadline or an interrupt
+ *   graft_idle                      Graft.Kernel (Interrupts.Idle)
+ *   graft_idle_unless(ready)        halts unless ready() (checked with interrupts off): console input
  *   graft_timer_latency(samples, out)   min, median, max TSC cycles from a tick to its handler (256 samples at most)
  */
 #include "graft_runtime.h"
 #include "interrupts/irq.h"
 
 #define GRAFT_TIMER_HZ 100 /* QEMU under a loaded host drops ticks of shorter periods */
+#define TICK_NS (1000000000u / GRAFT_TIMER_HZ)
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_INITIAL 0x380
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_TIMER_DIVIDE 0x3E0
 #define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
+#define LVT_ONE_SHOT 0 /* timer mode bits 17-18 */
 #define PIT_HZ 1193182u
+
+/* A timer interrupt this close before the grid's tick is that tick (the
+ * timer's calibrated rate is a little off the TSC's). */
+#define TICK_SLACK_NS (TICK_NS / 16)
+/* Farther times are armed 1/64 early, then again for the rest: the
+ * calibration is good to about 0.4% (20 us at each end of 10 ms), which over
+ * a long wait would end it late. */
+#define ARM_EXACT_NS (2ull * TICK_NS)
+#define ARM_MAX_NS 4000000000ull /* keeps the count's product in 64 bits */
 
 static volatile uint64_t ticks, tick_entry_tsc, halts, idle_tsc;
 static uint64_t counts_per_second;
 static int32_t source;
+static uint64_t grid_start_ns, next_tick_ns;
+static uint64_t next_deadline_ns; /* the nearest timed wait's, 0 none */
+static int tickless;              /* halted with nothing ready: the grid is not armed */
 
 static void pit_tick(int32_t vector) {
     (void)vector;
@@ -54,6 +77,38 @@ static void lapic_sample(uint32_t *count, uint64_t *tsc) {
         if (after - before < close)
             return;
     }
+}
+
+/* The grid's first tick after now. */
+static uint64_t tick_after(uint64_t now) {
+    return grid_start_ns + ((now - grid_start_ns) / TICK_NS + 1) * TICK_NS;
+}
+
+/* Interrupts off. The one-shot fires at at_ns (graft_time_ns time) or, for
+ * a far time, a little before it; 0 stops it. */
+static void arm(uint64_t at_ns) {
+    if (!at_ns) {
+        graft_lapic_write(LAPIC_TIMER_INITIAL, 0);
+        return;
+    }
+    uint64_t now = graft_time_ns();
+    uint64_t delta = at_ns > now ? at_ns - now : 0;
+    if (delta > ARM_MAX_NS)
+        delta = ARM_MAX_NS;
+    if (delta > ARM_EXACT_NS)
+        delta -= delta / 64;
+    uint64_t count = (delta * counts_per_second + 999999999u) / 1000000000u;
+    graft_lapic_write(LAPIC_TIMER_INITIAL, count == 0 ? 1 : count > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)count);
+}
+
+/* The nearer of the grid's next tick (not while idle) and the nearest deadline. */
+static void arm_next(void) {
+    if (!source)
+        return; /* the PIT ticks by itself */
+    uint64_t at = next_deadline_ns;
+    if (!tickless && (!at || next_tick_ns < at))
+        at = next_tick_ns;
+    arm(at);
 }
 
 void graft_timer_init(int has_lapic) {
@@ -79,14 +134,38 @@ void graft_timer_init(int has_lapic) {
     if (counts_per_second < GRAFT_TIMER_HZ)
         graft_panic(GRAFT_EXIT_RUNTIME_ERROR, "the local APIC timer does not count");
     source = 1;
-    graft_lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | GRAFT_VECTOR_TIMER);
-    graft_lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)(counts_per_second / GRAFT_TIMER_HZ));
+    graft_lapic_write(LAPIC_TIMER_INITIAL, 0);
+    graft_lapic_write(LAPIC_LVT_TIMER, LVT_ONE_SHOT | GRAFT_VECTOR_TIMER);
+    grid_start_ns = graft_time_ns();
+    next_tick_ns = grid_start_ns + TICK_NS;
+    arm_next();
 }
 
+/* Each timer interrupt. With the one-shot it is the grid's tick or a
+ * deadline's (or both); threads.c wakes what is due either way. */
 void graft_timer_tick(uint64_t entry_tsc) {
-    tick_entry_tsc = entry_tsc;
-    ticks++;
-    graft_threads_tick(); /* threads/threads.c: due waits, preemption */
+    int32_t tick = 1;
+    if (source) {
+        uint64_t now = graft_time_ns();
+        tick = !tickless && now + TICK_SLACK_NS >= next_tick_ns;
+        if (tick) {
+            uint64_t after = tick_after(now);
+            next_tick_ns = after > next_tick_ns ? after : next_tick_ns + TICK_NS;
+        }
+    }
+    if (tick) {
+        tick_entry_tsc = entry_tsc;
+        ticks++;
+    }
+    next_deadline_ns = graft_threads_tick(tick); /* threads/threads.c: due waits, preemption */
+    arm_next();
+}
+
+void graft_timer_wake_at(uint64_t deadline_ns) {
+    if (next_deadline_ns && next_deadline_ns <= deadline_ns)
+        return;
+    next_deadline_ns = deadline_ns;
+    arm_next();
 }
 
 void graft_timer_figures(InterruptFigures *f) {
@@ -105,36 +184,52 @@ static int interrupts_enabled(void) {
     return (flags & 0x200) != 0;
 }
 
+/* Interrupts off, and off again on return: halts unless ready(). With
+ * interrupts off from the check to the hlt (sti takes effect after the next
+ * instruction), an interrupt making `ready` true cannot slip in between and
+ * leave the CPU halted until the next one. */
+static void halt_unless(int32_t (*ready)(void)) {
+    if (ready && ready())
+        return;
+    uint64_t t0 = graft_rdtsc();
+    __asm__ volatile("sti\n\thlt\n\tcli" : : : "memory");
+    idle_tsc += graft_rdtsc() - t0;
+    halts++;
+}
+
 void graft_idle_unless(int32_t (*ready)(void)) {
     if (!interrupts_enabled()) {
         __asm__ volatile("pause");
         return;
     }
-    /* With interrupts off from the check to the hlt (sti takes effect after
-     * the next instruction), an interrupt making `ready` true cannot slip
-     * in between and leave the CPU halted until the next tick. */
-    __asm__ volatile("cli");
-    if (ready && ready()) {
-        __asm__ volatile("sti");
-        return;
-    }
-    uint64_t t0 = graft_rdtsc();
-    __asm__ volatile("sti\n\thlt");
-    idle_tsc += graft_rdtsc() - t0;
-    halts++;
+    __asm__ volatile("cli" : : : "memory");
+    halt_unless(ready);
+    __asm__ volatile("sti" : : : "memory");
 }
 
 void graft_idle(void) { graft_idle_unless(0); }
 
-void graft_idle_until(uint64_t deadline_ns) {
-    const uint64_t tick_ns = 1000000000u / GRAFT_TIMER_HZ;
-    uint64_t now;
-    while ((now = graft_time_ns()) < deadline_ns) {
-        if (deadline_ns - now > tick_ns)
-            graft_idle();
-        else
-            __asm__ volatile("pause");
+void graft_timer_idle(uint64_t deadline_ns, int32_t (*ready)(void)) {
+    next_deadline_ns = deadline_ns;
+    if (!source) {
+        if (deadline_ns && deadline_ns <= graft_time_ns() + TICK_NS) {
+            while (graft_time_ns() < deadline_ns)
+                __asm__ volatile("pause");
+            return;
+        }
+        halt_unless(ready);
+        return;
     }
+    tickless = 1;
+    arm_next();
+    halt_unless(ready);
+    tickless = 0;
+    uint64_t now = graft_time_ns();
+    if (now >= next_tick_ns) {
+        ticks += (now - next_tick_ns) / TICK_NS + 1;
+        next_tick_ns = tick_after(now);
+    }
+    arm_next();
 }
 
 /* The loop keeps the TSC in memory until a tick interrupts it: the tick's

@@ -8,12 +8,15 @@
  * Scheduling is round robin over one run queue. Every switch happens with
  * interrupts off (switch.asm saves the callee-saved registers and RFLAGS on
  * the stack, so each thread gets its own interrupt state back). A thread
- * with nothing to run after it halts the CPU on its own stack (graft_idle_unless)
- * until a tick or a wake makes one ready: there is no idle thread.
+ * with nothing to run after it halts the CPU on its own stack (graft_timer_idle:
+ * the timer armed for the nearest deadline only, no ticks) until the
+ * deadline or an interrupt makes one ready: there is no idle thread.
  *
- * Preemption: each timer tick (graft_threads_tick, from interrupts/timer.c)
- * wakes timed waits that are due and, if a thread is ready, sets
- * graft_thread_preempt_pending; the interrupt's return path
+ * Preemption: each timer interrupt (graft_threads_tick, from
+ * interrupts/timer.c: a scheduling tick, 100 Hz while a thread runs, or a
+ * timed wait's deadline) wakes timed waits that are due and sets
+ * graft_thread_preempt_pending if it woke one, or at a tick if any thread
+ * is ready, so a sleeper runs at its deadline; the interrupt's return path
  * (irq_stubs.asm -> switch.asm) then switches, but only if the interrupted
  * code is managed code. Runtime C and assembly are never preempted, so the
  * one allocation context, the native allocator and the collector need no
@@ -40,7 +43,7 @@
  *   SystemNative_LowLevelMonitor_Create, _Destroy, _Acquire, _Release, _Wait, _TimedWait, _Signal_Release
  *                               a lock and a condition over wait queues (CoreLib's WaitSubsystem,
  *                               Monitor, Sleep, Join, the thread pool build on these)
- *   graft_threads_tick          timer.c, each tick
+ *   graft_threads_tick          timer.c, each timer interrupt: returns the nearest deadline
  *   graft_thread_main, graft_thread_preempted, graft_thread_preempt_pending (data)   switch.asm
  *   graft_threads_mark_roots, graft_thread_stack_top   gc/gc_collect.c
  *   graft_thread_exception_state, graft_threads_each_exception_state   exceptions/ (each thread's dispatch state)
@@ -49,7 +52,6 @@
 #include "graft_runtime.h"
 
 #define DEFAULT_STACK_SIZE (512u * 1024u)
-#define TICK_NS 10000000u /* interrupts/timer.c ticks at 100 Hz */
 
 enum { READY, RUNNING, WAITING, DONE };
 
@@ -139,37 +141,34 @@ static void make_ready(Thread *t) {
     enqueue(&run_queue, t);
 }
 
-/* Timed waits that are due become ready, marked timed out. */
-static void wake_due(void) {
-    uint64_t now = graft_time_ns();
-    for (Thread *t = all_threads; t; t = t->all_next)
-        if (t->state == WAITING && t->wake_ns && t->wake_ns <= now) {
+/* Timed waits that are due become ready, marked timed out (*woke set if
+ * any did). Returns the nearest deadline still ahead, 0 if none. */
+static uint64_t wake_due(int32_t *woke) {
+    uint64_t now = graft_time_ns(), nearest = 0;
+    for (Thread *t = all_threads; t; t = t->all_next) {
+        if (t->state != WAITING || !t->wake_ns)
+            continue;
+        if (t->wake_ns <= now) {
             t->timed_out = 1;
             make_ready(t);
+            *woke = 1;
+        } else if (!nearest || t->wake_ns < nearest) {
+            nearest = t->wake_ns;
         }
+    }
+    return nearest;
 }
 
 static int32_t anything_ready(void) { return run_queue.head != 0; }
 
-/* Interrupts off, nothing ready. Halts until an interrupt (interrupts/
- * timer.c: counted as the kernel's halts; the tick wakes due waits), but
- * spins to the nearest deadline once it is less than a tick away, so that a
- * Sleep ends on time rather than on the next tick. */
+/* Interrupts off, nothing ready. Halts until an interrupt with the timer
+ * armed for the nearest deadline alone (interrupts/timer.c: tickless, the
+ * halt counted as the kernel's), so a Sleep ends at its deadline and an idle
+ * CPU takes no ticks. */
 static void idle(void) {
-    uint64_t nearest = 0;
-    for (Thread *t = all_threads; t; t = t->all_next)
-        if (t->state == WAITING && t->wake_ns && (!nearest || t->wake_ns < nearest))
-            nearest = t->wake_ns;
-    uint64_t now = graft_time_ns();
-    if (nearest && nearest <= now + TICK_NS) {
-        while (graft_time_ns() < nearest)
-            __asm__ volatile("pause");
-    } else {
-        __asm__ volatile("sti" : : : "memory");
-        graft_idle_unless(anything_ready);
-        __asm__ volatile("cli" : : : "memory");
-    }
-    wake_due();
+    int32_t woke = 0;
+    graft_timer_idle(wake_due(&woke), anything_ready);
+    wake_due(&woke);
 }
 
 /* Interrupts off. Runs the next ready thread; returns when this one runs
@@ -206,6 +205,8 @@ static int32_t block_on(WaitQueue *q, uint64_t deadline_ns) {
     current->timed_out = 0;
     if (q)
         enqueue(q, current);
+    if (deadline_ns)
+        graft_timer_wake_at(deadline_ns);
     schedule();
     return current->timed_out;
 }
@@ -216,10 +217,12 @@ static void wake_one(WaitQueue *q) {
         make_ready(t);
 }
 
-void graft_threads_tick(void) {
-    wake_due();
-    if (run_queue.head)
+uint64_t graft_threads_tick(int32_t tick) {
+    int32_t woke = 0;
+    uint64_t nearest = wake_due(&woke);
+    if ((tick || woke) && run_queue.head)
         graft_thread_preempt_pending = 1;
+    return nearest;
 }
 
 void graft_thread_preempted(void) {

@@ -123,6 +123,7 @@ static class TimerTests
     [Test]
     public static void SleepHaltsTheCpuUntilItsDeadline()
     {
+        Thread.Sleep(1); // the first Sleep sets up CoreLib's wait state (about 2 ms under TCG): not measured
         InterruptFigures before = Interrupts.Figures;
         long start = Stopwatch.GetTimestamp();
         Thread.Sleep(100);
@@ -132,9 +133,73 @@ static class TimerTests
         ulong halts = after.Halts - before.Halts;
         double idle = (after.IdleTsc - before.IdleTsc) / (double)after.TscHz * 1000;
         Console.WriteLine($"interrupts: Thread.Sleep(100) took {ms:F2} ms by the TSC, {halts} halts, {idle:F2} ms halted");
-        Assert.True(ms >= 100 && ms <= 130, $"slept {ms:F2} ms");
-        Assert.True(halts >= 5, $"{halts} halts"); // one a tick (100 Hz) until the last tick, then a spin
-        Assert.True(idle >= ms * 0.7, $"halted {idle:F2} of {ms:F2} ms");
+        Assert.True(ms >= 100 && ms <= 110, $"slept {ms:F2} ms"); // 100.2 ms measured, 103.9 on a loaded host
+        // The timer is armed for the deadline: no spinning before it (ticking and spinning the
+        // last tick halted the CPU for 90-98 ms of 100).
+        Assert.True(idle >= ms * 0.99, $"halted {idle:F2} of {ms:F2} ms");
+    }
+
+    [Test]
+    public static void AnIdleSleepTakesNoTicks()
+    {
+        ulong interrupts = Interrupts.Count(TimerVector);
+        ulong ticks = Interrupts.Figures.TimerTicks;
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(1000);
+        double ms = (Stopwatch.GetTimestamp() - start) * 1000.0 / Stopwatch.Frequency;
+        interrupts = Interrupts.Count(TimerVector) - interrupts;
+        ticks = Interrupts.Figures.TimerTicks - ticks;
+        double expected = ms * Interrupts.Figures.TimerHz / 1000;
+        Console.WriteLine($"interrupts: Thread.Sleep(1000) took {ms:F2} ms with {interrupts} timer interrupts; TimerTicks advanced {ticks} (expected {expected:F0})");
+        // Tickless idle: the timer is armed for the deadline alone (a periodic 100 Hz tick took about 100).
+        Assert.True(interrupts <= 3, $"{interrupts} timer interrupts");
+        // The ticks skipped while idle are still counted: TimerTicks keeps its rate.
+        Assert.True(Math.Abs(ticks - expected) <= expected * 0.10, $"{ticks} ticks, expected {expected:F0}");
+    }
+
+    const int TimerVector = 240;
+    static volatile bool s_stopSpinning;
+    static long s_spins;
+
+    // Lateness of ten Sleep(15) in microseconds by the TSC, the CPU idle or a busy thread beside.
+    static double[] SleepLateness(bool besideABusyThread)
+    {
+        Thread? spinner = null;
+        s_stopSpinning = false;
+        s_spins = 0;
+        if (besideABusyThread)
+        {
+            spinner = new Thread(() => { while (!s_stopSpinning) Interlocked.Increment(ref s_spins); });
+            spinner.Start();
+        }
+        var lateness = new double[10];
+        for (int i = 0; i < lateness.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Thread.Sleep(15);
+            lateness[i] = (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency - 15000;
+        }
+        s_stopSpinning = true;
+        spinner?.Join();
+        Array.Sort(lateness);
+        return lateness;
+    }
+
+    [Test]
+    public static void SleepersWakeWellWithinATick()
+    {
+        double[] idle = SleepLateness(besideABusyThread: false);
+        double[] busy = SleepLateness(besideABusyThread: true);
+        long spins = Interlocked.Read(ref s_spins);
+        Console.WriteLine($"benchmark: Thread.Sleep(15) lateness over 10 sleeps: idle CPU median {idle[5]:F0} us, max {idle[9]:F0} us; beside a busy thread median {busy[5]:F0} us, max {busy[9]:F0} us ({spins} spins; the local APIC timer at {Interrupts.Figures.TimerCountsPerSecond} counts/s)");
+        Assert.True(spins > 0, "the busy thread never ran");
+        // Woken by the next tick instead of at its deadline, each Sleep(15) beside a busy thread
+        // starts just after a tick and ends on the second tick after: 5 ms late (measured before
+        // the one-shot timer: medians 5.0-8.7 ms, max 12-26 ms). At the deadline the lateness is
+        // QEMU's: waking a halted CPU takes 0.2-0.3 ms; a spinning one on a loaded host can take
+        // ms (medians 0.1-2.3 ms, max up to 11.5 ms measured beside the busy thread).
+        Assert.True(idle[0] >= 0 && idle[5] <= 3000 && idle[9] <= 5000, $"idle: lateness {idle[0]:F0} to {idle[9]:F0} us, median {idle[5]:F0} us");
+        Assert.True(busy[0] >= 0 && busy[5] <= 3000, $"beside a busy thread: lateness {busy[0]:F0} to {busy[9]:F0} us, median {busy[5]:F0} us");
     }
 
     [Test]
