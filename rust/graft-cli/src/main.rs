@@ -520,7 +520,7 @@ impl DebugArgs {
             Ok((_, warnings)) => warnings.iter().for_each(|w| eprintln!("{w}")),
             Err(d) => return failed(d),
         }
-        if !debug::stub_listening(self.port) {
+        if !debug::wait_for_stub(self.port, debug::STUB_WAIT) {
             return failed(debug::stub_unreachable(self.port));
         }
         let script = match debug::write_script(&kernel) {

@@ -138,12 +138,33 @@ pub fn stub_listening(port: u16) -> bool {
     std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(2)).is_ok()
 }
 
+/// How long `graft debug` waits for the stub to open: QEMU binds its port
+/// only after it starts, which under load is seconds after `graft run`
+/// said it would wait for gdb.
+pub const STUB_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Whether the stub on `port` accepts a connection within `wait`, asking
+/// again every 100 ms while the connection is refused.
+pub fn wait_for_stub(port: u16, wait: std::time::Duration) -> bool {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        if stub_listening(port) {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// The error for a port nobody listens on (GRAFT6010).
 pub fn stub_unreachable(port: u16) -> Diagnostic {
     Diagnostic::error(
         Code::GDB_STUB_UNREACHABLE,
         format!(
-            "no GDB stub listens on localhost:{port}; start the kernel halted first (graft run --debug Kernel.elf, or dotnet run -- --debug), with --gdb-port {port} when it is not {DEFAULT_GDB_PORT}"
+            "no GDB stub listens on localhost:{port} (waited {} s); start the kernel halted first (graft run --debug Kernel.elf, or dotnet run -- --debug), with --gdb-port {port} when it is not {DEFAULT_GDB_PORT}",
+            STUB_WAIT.as_secs()
         ),
     )
 }
