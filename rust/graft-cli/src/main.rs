@@ -520,7 +520,7 @@ impl DebugArgs {
             Ok((_, warnings)) => warnings.iter().for_each(|w| eprintln!("{w}")),
             Err(d) => return failed(d),
         }
-        if !debug::wait_for_stub(self.port, debug::STUB_WAIT) {
+        if !debug::wait_for_stub(self.port) {
             return failed(debug::stub_unreachable(self.port));
         }
         let script = match debug::write_script(&kernel) {

@@ -143,10 +143,10 @@ pub fn stub_listening(port: u16) -> bool {
 /// said it would wait for gdb.
 pub const STUB_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Whether the stub on `port` accepts a connection within `wait`, asking
-/// again every 100 ms while the connection is refused.
-pub fn wait_for_stub(port: u16, wait: std::time::Duration) -> bool {
-    let until = std::time::Instant::now() + wait;
+/// Whether the stub on `port` accepts a connection within [`STUB_WAIT`]
+/// (the time [`stub_unreachable`] reports), asking again every 100 ms.
+pub fn wait_for_stub(port: u16) -> bool {
+    let until = std::time::Instant::now() + STUB_WAIT;
     loop {
         if stub_listening(port) {
             return true;
